@@ -1,0 +1,167 @@
+// The words of every finding, apart from the rules that raise them, so they
+// can be reviewed, translated and documented (README's catalog is checked
+// against this table by tests/core/catalog_test.cpp).
+#include <algorithm>
+
+#include "diagnose/finding.h"
+
+namespace smtpdiag {
+
+const char* severity_name(Severity s) {
+  switch (s) {
+    case Severity::Critical: return "critical";
+    case Severity::Warning: return "warning";
+    case Severity::Info: return "info";
+    case Severity::Ok: return "ok";
+  }
+  return "info";
+}
+
+const std::vector<CatalogEntry>& finding_catalog() {
+  static const std::vector<CatalogEntry> table = {
+      {"dns_nxdomain", Severity::Critical, "The mail server's name does not exist",
+       "DNS says {host} does not exist (NXDOMAIN) when asked through {resolver}.",
+       "Check the SMTP host setting for a typo; it must be the name your mail provider gives, such as smtp.example.com.",
+       "Both A and AAAA lookups of the host answer NXDOMAIN."},
+      {"dns_timeout", Severity::Critical, "DNS did not answer",
+       "No answer for {host} from {resolver} within {ms} ms ({status}).",
+       "Check this server's resolver (/etc/resolv.conf or the dns_servers setting): it must be reachable on UDP and TCP port 53.",
+       "The A/AAAA lookups timed out, or the DNS server was unreachable."},
+      {"dns_error", Severity::Critical, "DNS refused to answer",
+       "The DNS server answered {status} for {host}.",
+       "The resolver is failing for this name (SERVFAIL/REFUSED): check the resolver configuration or the domain's name servers.",
+       "The lookups ended in SERVFAIL, REFUSED or another resolver error."},
+      {"dns_no_address", Severity::Critical, "The mail server's name has no address",
+       "{host} exists but has no {families} address.",
+       "Use the host name your provider documents; this name has no A/AAAA record{family_hint}.",
+       "The name exists but has no A/AAAA record in the families asked for."},
+      {"port_filtered", Severity::Critical, "A port is silently dropped",
+       "Connections to {address} port {port} get no answer at all (ETIMEDOUT after {ms} ms){where}.",
+       "Something between this server and {address} drops port {port}. {alternatives}",
+       "A connect times out with no ICMP answer and the drop is not placed on this host or a router before the destination."},
+      {"port_refused", Severity::Warning, "A port is closed",
+       "{address} answered port {port} with a reset (ECONNREFUSED): nothing listens there.",
+       "Use a port the server listens on. {alternatives}",
+       "The destination itself answers the SYN with a RST."},
+      {"port_blocked_local", Severity::Critical, "This server blocks outgoing mail on a port",
+       "This host refused to send to {address} port {port}: {how}.",
+       "A firewall on this server (a security plugin's iptables/nftables rule, CSF/cPanel SMTP restrictions, SELinux's httpd_can_sendmail/httpd_can_network_connect) blocks port {port}. Allow it, or ask your host to. {alternatives}",
+       "EPERM/EACCES from connect, an ICMP reject sent by this host, a RST forged locally, or a silent drop located at hop 0."},
+      {"port_blocked_upstream", Severity::Critical, "A router on the way blocks the port",
+       "Port {port} to {address} is blocked at hop {hop} ({router}){how}.",
+       "Your hosting provider or network blocks outgoing port {port}. Ask them to open it, or use another port. {alternatives}",
+       "ICMP administratively prohibited (or unreachable) from a router, a RST or a silent drop located at a router before the destination."},
+      {"host_unreachable", Severity::Critical, "The mail server cannot be reached",
+       "{address} is unreachable from here ({errno}{icmp}).",
+       "This server has no working route to {address}: check its network configuration, or the host name.",
+       "ENETUNREACH/EHOSTUNREACH or ICMP network/host unreachable."},
+      {"ipv6_unreachable", Severity::Critical, "IPv6 to the mail server is broken while IPv4 works",
+       "Every IPv6 address of {host} fails ({v6_states}) while IPv4 {v4_address} works. PHP's stream connect (what PHPMailer uses) tries the AAAA address first and spends its whole timeout there.",
+       "Fix this server's IPv6 route, or make PHP use IPv4: set the SMTP host to {v4_address} or to a name with only an A record.",
+       "All addresses of one family fail while the other family connects."},
+      {"all_smtp_ports_blocked", Severity::Critical, "Every SMTP port is blocked",
+       "None of ports {ports} on {host} can be reached from this server.",
+       "Outgoing SMTP is blocked here. Ask your host to open port 587, or send through your mail provider's HTTPS API instead of SMTP.",
+       "No probed port on any address is open."},
+      {"greeting_timeout", Severity::Critical, "The server accepted the connection but never greeted",
+       "{address} port {port} accepted TCP but sent no SMTP greeting within {ms} ms.",
+       "A greeting that never comes usually means implicit TLS is expected (port 465), a proxy or firewall holds the connection, or the server is overloaded.",
+       "TCP connected but no 220 arrived before the deadline."},
+      {"greeting_rejected", Severity::Critical, "The server refused the session",
+       "{address} port {port} greeted with {code}: {text}",
+       "The server does not accept connections from this host; the reply says why (often a blocklist or an access rule).",
+       "The greeting is a 5xx (or another non-220) reply."},
+      {"server_busy", Severity::Warning, "The server is busy",
+       "{address} port {port} answered 421: {text}",
+       "The server is closing connections (overload or rate limiting). Try again later; if it persists, ask the provider.",
+       "The greeting is 421."},
+      {"starttls_unavailable", Severity::Warning, "STARTTLS is not offered",
+       "{address} port {port} does not offer STARTTLS{why}.",
+       "Without TLS the password would travel in clear text. Use port 465 with implicit TLS, or a server that offers STARTTLS.",
+       "EHLO on a submission port lists no STARTTLS, or STARTTLS is refused."},
+      {"tls_handshake_failed", Severity::Critical, "The TLS handshake failed",
+       "TLS to {address} port {port} ({mode}) failed: {error}",
+       "Check the encryption setting for this port and that the server's TLS configuration is valid.",
+       "The TLS handshake failed, or a STARTTLS server pipelined bytes before TLS."},
+      {"encryption_expects_starttls", Severity::Critical, "This port wants STARTTLS, not implicit TLS",
+       "{address} port {port} answered the TLS handshake with a plain SMTP greeting.",
+       "Set encryption to STARTTLS (\"TLS\" in many plugins) for port {port}, or use port 465 for SSL/implicit TLS.",
+       "Implicit TLS met a clear-text 220 greeting."},
+      {"encryption_expects_implicit_tls", Severity::Critical, "This port wants implicit TLS (SSL)",
+       "{address} port {port} sent no greeting in clear text but completes an implicit TLS handshake.",
+       "Set encryption to SSL/implicit TLS for port {port}, or use port 587 with STARTTLS.",
+       "No clear-text greeting while implicit TLS on the same port works."},
+      {"smtp_protocol_error", Severity::Critical, "The server's replies are not valid SMTP",
+       "{address} port {port}: {error}",
+       "Whatever answers on this port is not a well-behaved SMTP server (a proxy, a captive portal, or a broken server). Check the host and port.",
+       "A reply that breaks RFC 5321's format or the reader's bounds."},
+  };
+  return table;
+}
+
+static std::string fill(const char* tmpl, const std::map<std::string, std::string>& params) {
+  std::string out;
+  for (const char* p = tmpl; *p; ++p) {
+    if (*p == '{') {
+      const char* end = p + 1;
+      while (*end && *end != '}') ++end;
+      if (*end == '}') {
+        const std::string key(p + 1, end);
+        auto it = params.find(key);
+        if (it != params.end()) out += it->second;
+        p = end;
+        continue;
+      }
+    }
+    out += *p;
+  }
+  // Collapse double spaces left by empty placeholders.
+  std::string tidy;
+  for (char c : out) {
+    if (c == ' ' && !tidy.empty() && tidy.back() == ' ') continue;
+    tidy += c;
+  }
+  while (!tidy.empty() && tidy.back() == ' ') tidy.pop_back();
+  return tidy;
+}
+
+Finding make_finding(const std::string& code, const std::map<std::string, std::string>& params,
+                     std::vector<std::pair<std::string, EvidenceValue>> evidence) {
+  Finding f;
+  f.code = code;
+  f.evidence = std::move(evidence);
+  for (const CatalogEntry& e : finding_catalog()) {
+    if (code == e.code) {
+      f.severity = e.severity;
+      f.title = e.title;
+      f.detail = fill(e.detail, params);
+      f.fix = fill(e.fix, params);
+      return f;
+    }
+  }
+  f.title = code;
+  return f;
+}
+
+void sort_findings(std::vector<Finding>& findings) {
+  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+    return static_cast<int>(a.severity) < static_cast<int>(b.severity);
+  });
+}
+
+}  // namespace smtpdiag
+
+namespace smtpdiag {
+
+std::string alternatives_text(const std::vector<std::pair<int, bool>>& open_ports) {
+  if (open_ports.empty()) return "No other SMTP port answers either.";
+  std::string out;
+  for (const auto& [port, implicit] : open_ports) {
+    if (!out.empty()) out += " ";
+    out += "Port " + std::to_string(port) + " is open: switch to it (" +
+           (implicit ? "SSL/implicit TLS" : "STARTTLS") + ").";
+  }
+  return out;
+}
+
+}  // namespace smtpdiag

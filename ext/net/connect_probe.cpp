@@ -1,0 +1,208 @@
+#include "net/connect_probe.h"
+
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace smtpdiag {
+
+std::optional<IcmpInfo> read_error_queue(int fd, Family family) {
+  std::optional<IcmpInfo> last;
+  // Bounded: the queue can only hold what the kernel allowed, but never
+  // loop forever on a misbehaving socket either.
+  for (int i = 0; i < 64; ++i) {
+    char data[64];
+    iovec iov{data, sizeof data};
+    alignas(cmsghdr) char control[512];
+    sockaddr_storage name{};
+    msghdr msg{};
+    msg.msg_name = &name;
+    msg.msg_namelen = sizeof name;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const ssize_t n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;  // EAGAIN: queue empty
+    }
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      const bool v4 = c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR;
+      const bool v6 = c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR;
+      if (!v4 && !v6) continue;
+      sock_extended_err ee{};
+      std::memcpy(&ee, CMSG_DATA(c), sizeof ee);
+      IcmpInfo info;
+      switch (ee.ee_origin) {
+        case SO_EE_ORIGIN_ICMP: info.origin = IcmpInfo::Origin::Icmp; break;
+        case SO_EE_ORIGIN_ICMP6: info.origin = IcmpInfo::Origin::Icmp6; break;
+        case SO_EE_ORIGIN_LOCAL: info.origin = IcmpInfo::Origin::Local; break;
+        default: info.origin = IcmpInfo::Origin::Other; break;
+      }
+      info.type = ee.ee_type;
+      info.code = ee.ee_code;
+      info.err = static_cast<int>(ee.ee_errno);
+      // The offender address follows the struct inside the cmsg payload.
+      const auto* offender = reinterpret_cast<const sockaddr*>(
+          CMSG_DATA(c) + sizeof(sock_extended_err));
+      const size_t payload = c->cmsg_len - CMSG_LEN(0);
+      if (payload >= sizeof(sock_extended_err) + sizeof(sockaddr_in) &&
+          (offender->sa_family == AF_INET || offender->sa_family == AF_INET6)) {
+        if (offender->sa_family == AF_INET6 &&
+            payload < sizeof(sock_extended_err) + sizeof(sockaddr_in6)) {
+          // truncated: no address
+        } else {
+          info.from = IpAddress::from_sockaddr(offender);
+        }
+      }
+      last = info;
+    }
+  }
+  (void)family;
+  return last;
+}
+
+ConnectAttempt::ConnectAttempt(EventLoop& loop, IpAddress address, uint16_t port,
+                               TimePoint give_up, int ttl, Callback done)
+    : loop_(loop), address_(address), port_(port), give_up_(give_up), ttl_(ttl),
+      done_(std::move(done)) {}
+
+ConnectAttempt::~ConnectAttempt() {
+  if (timer_) loop_.cancel_timer(timer_);
+  if (fd_) loop_.unwatch(fd_.get());
+}
+
+void ConnectAttempt::capture_source(ConnectOutcome& out) const {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (fd_ && getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&ss), &len) == 0 &&
+      (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {
+    auto a = IpAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&ss));
+    // An unbound socket reports the unspecified address: not a source.
+    static const uint8_t zero[16] = {};
+    if (std::memcmp(a.bytes, zero, a.family == Family::V4 ? 4 : 16) != 0) out.source = a;
+  }
+}
+
+void ConnectAttempt::start() {
+  if (finished_) return;  // abandoned before it began
+  started_ = Clock::now();
+  const int af = address_.family == Family::V4 ? AF_INET : AF_INET6;
+  fd_.reset(socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd_) {
+    ConnectOutcome out;
+    out.err = errno;
+    out.immediate = true;
+    finish(std::move(out));
+    return;
+  }
+  const int on = 1;
+  if (af == AF_INET) {
+    setsockopt(fd_.get(), SOL_IP, IP_RECVERR, &on, sizeof on);
+    if (ttl_ > 0) setsockopt(fd_.get(), SOL_IP, IP_TTL, &ttl_, sizeof ttl_);
+  } else {
+    setsockopt(fd_.get(), SOL_IPV6, IPV6_RECVERR, &on, sizeof on);
+    setsockopt(fd_.get(), SOL_IPV6, IPV6_V6ONLY, &on, sizeof on);
+    if (ttl_ > 0) setsockopt(fd_.get(), SOL_IPV6, IPV6_UNICAST_HOPS, &ttl_, sizeof ttl_);
+  }
+  if (ttl_ > 0) {
+    // A TTL probe only needs its SYN to go out once: no lingering on close.
+    linger lg{1, 0};
+    setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  }
+  sockaddr_storage ss{};
+  const socklen_t len = address_.to_sockaddr(port_, &ss);
+  int rc;
+  do {
+    rc = connect(fd_.get(), reinterpret_cast<sockaddr*>(&ss), len);
+  } while (rc != 0 && errno == EINTR);
+  if (rc == 0) {
+    ConnectOutcome out;
+    out.kind = ConnectOutcome::Kind::Connected;
+    finish(std::move(out));
+    return;
+  }
+  if (errno != EINPROGRESS) {
+    ConnectOutcome out;
+    out.err = errno;
+    out.immediate = true;
+    out.icmp = read_error_queue(fd_.get(), address_.family);
+    finish(std::move(out));
+    return;
+  }
+  loop_.watch(fd_.get(), EPOLLOUT | EPOLLERR | EPOLLHUP,
+              [this](uint32_t ev) { on_event(ev); });
+  timer_ = loop_.add_timer(give_up_, [this] {
+    timer_ = 0;
+    abandon();
+  });
+}
+
+void ConnectAttempt::abandon() {
+  if (finished_) return;
+  ConnectOutcome out;
+  out.kind = ConnectOutcome::Kind::TimedOut;
+  out.err = ETIMEDOUT;
+  if (fd_) {
+    if (auto icmp = read_error_queue(fd_.get(), address_.family)) last_icmp_ = icmp;
+  }
+  out.icmp = last_icmp_;
+  finish(std::move(out));
+}
+
+void ConnectAttempt::on_event(uint32_t events) {
+  if (finished_) return;
+  if (events & EPOLLERR) {
+    if (auto icmp = read_error_queue(fd_.get(), address_.family)) last_icmp_ = icmp;
+  }
+  int soerr = 0;
+  socklen_t len = sizeof soerr;
+  getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &soerr, &len);
+  if (soerr == 0 && (events & EPOLLOUT)) {
+    ConnectOutcome out;
+    out.kind = ConnectOutcome::Kind::Connected;
+    finish(std::move(out));
+    return;
+  }
+  if (soerr != 0) {
+    ConnectOutcome out;
+    out.err = soerr;
+    out.icmp = last_icmp_;
+    finish(std::move(out));
+    return;
+  }
+  // A soft ICMP error (the kernel keeps retrying): remembered, keep waiting.
+  if (ttl_ > 0 && last_icmp_) {
+    ConnectOutcome out;
+    out.err = last_icmp_->err ? last_icmp_->err : EHOSTUNREACH;
+    out.icmp = last_icmp_;
+    finish(std::move(out));
+  }
+}
+
+void ConnectAttempt::finish(ConnectOutcome&& outcome) {
+  if (finished_) return;
+  finished_ = true;
+  outcome.ms = ms_between(started_, Clock::now());
+  if (timer_) {
+    loop_.cancel_timer(timer_);
+    timer_ = 0;
+  }
+  capture_source(outcome);
+  if (fd_) loop_.unwatch(fd_.get());
+  if (outcome.kind == ConnectOutcome::Kind::Connected) {
+    outcome.fd = std::move(fd_);
+  } else {
+    fd_.reset();
+  }
+  // done_ may destroy this object: move it out first.
+  auto done = std::move(done_);
+  done(std::move(outcome));
+}
+
+}  // namespace smtpdiag

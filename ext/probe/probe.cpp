@@ -1,0 +1,359 @@
+#include "probe/probe.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <memory>
+
+#include "dns/resolver.h"
+#include "net/connect_probe.h"
+#include "tls/tls_client.h"
+
+namespace smtpdiag {
+
+namespace {
+
+// A traced port waits this long before its connect is presumed dropped and
+// the hop trace starts (the kernel's first SYN retransmission is at 1 s).
+constexpr double kTraceAfterSeconds = 1.0;
+// How long TTL-limited SYNs may wait for their ICMP answers.
+constexpr double kTraceWindowSeconds = 2.0;
+// Routers allow a burst of about six ICMP errors to one destination
+// (Linux: XRLIM_BURST_FACTOR); stay within it per address family.
+constexpr int kMaxTracesPerFamily = 5;
+
+bool is_dns_name(const std::string& host) { return !IpAddress::parse(host).has_value(); }
+
+struct Target {
+  size_t index = 0;  // position in the result
+  IpAddress address;
+  uint16_t port = 0;
+  TimePoint started{};
+  std::unique_ptr<ConnectAttempt> attempt;
+  bool connect_done = false;
+  ConnectOutcome outcome;
+  Classification cls;
+  std::unique_ptr<ProbeSession> session;
+  bool session_done = false;
+  std::optional<SmtpObservation> smtp;
+  std::optional<TlsObservation> tls;
+  HopTracer* tracer = nullptr;  // owned by Run::tracers
+  bool trace_wanted = false;
+};
+
+class Run {
+ public:
+  explicit Run(const ProbeConfig& cfg)
+      : cfg_(cfg), t0_(Clock::now()), deadline_(Deadline::after(cfg.timeout, t0_)) {}
+
+  ProbeResult go();
+
+ private:
+  void start_dns();
+  void on_addresses(Family f, DnsStatus st, std::vector<IpAddress> addrs);
+  void add_address(const IpAddress& a);
+  void on_connect(Target& t, ConnectOutcome&& o);
+  void maybe_trace(Target& t);
+  HopTracer* reference_for(const IpAddress& a);
+  bool done() const;
+  void stop_everything();
+  void assemble(ProbeResult& r);
+
+  const ProbeConfig& cfg_;
+  TimePoint t0_;
+  Deadline deadline_;
+  EventLoop loop_;
+  std::unique_ptr<Resolver> resolver_;
+  SslCtxPtr tls_ctx_;
+  std::string tls_ctx_error_;
+  int dns_pending_ = 0;
+  DnsStatus v4_status_ = DnsStatus::Ok, v6_status_ = DnsStatus::Ok;
+  bool asked_v4_ = false, asked_v6_ = false;
+  double dns_ms_ = 0;
+  std::vector<IpAddress> addresses_;
+  std::vector<std::unique_ptr<Target>> targets_;
+  std::vector<std::unique_ptr<HopTracer>> tracers_;
+  std::vector<std::pair<IpAddress, HopTracer*>> references_;
+  int traces_v4_ = 0, traces_v6_ = 0;
+};
+
+ProbeResult Run::go() {
+  ProbeResult r;
+  r.host = cfg_.host;
+  if (cfg_.tls) {
+    TlsClientOptions o;
+    o.ca_file = cfg_.ca_file;
+    o.ca_path = cfg_.ca_path;
+    tls_ctx_ = make_client_context(o, &tls_ctx_error_);
+  }
+  start_dns();
+  loop_.run(deadline_, [this] { return done(); });
+  stop_everything();
+  assemble(r);
+  r.elapsed_ms = ms_between(t0_, Clock::now());
+  return r;
+}
+
+void Run::start_dns() {
+  if (auto literal = IpAddress::parse(cfg_.host)) {
+    add_address(*literal);
+    return;
+  }
+  ResolverOptions ro;
+  ro.servers = cfg_.dns_servers;
+  // Two tries, each a third of the call, so DNS never eats the deadline.
+  ro.try_timeout_ms = std::clamp(static_cast<int>(cfg_.timeout * 1000 / 3), 200, 5000);
+  ro.tries = 2;
+  resolver_ = std::make_unique<Resolver>(loop_, ro);
+  if (!resolver_->ok()) {
+    v4_status_ = v6_status_ = DnsStatus::Error;
+    return;
+  }
+  auto ask = [this](Family f) {
+    ++dns_pending_;
+    (f == Family::V4 ? asked_v4_ : asked_v6_) = true;
+    resolver_->resolve(cfg_.host, f, [this, f](DnsStatus st, std::vector<IpAddress> a) {
+      on_addresses(f, st, std::move(a));
+    });
+  };
+  if (cfg_.family != FamilyPref::V6) ask(Family::V4);
+  if (cfg_.family != FamilyPref::V4) ask(Family::V6);
+}
+
+void Run::on_addresses(Family f, DnsStatus st, std::vector<IpAddress> addrs) {
+  --dns_pending_;
+  (f == Family::V4 ? v4_status_ : v6_status_) = st;
+  if (dns_pending_ == 0) dns_ms_ = ms_between(t0_, Clock::now());
+  for (const auto& a : addrs) add_address(a);
+}
+
+void Run::add_address(const IpAddress& a) {
+  if (cfg_.family == FamilyPref::V4 && a.family != Family::V4) return;
+  if (cfg_.family == FamilyPref::V6 && a.family != Family::V6) return;
+  if (std::find(addresses_.begin(), addresses_.end(), a) != addresses_.end()) return;
+  addresses_.push_back(a);
+  const TimePoint now = Clock::now();
+  const TimePoint give_up = Deadline::after(cfg_.connect_timeout, now).min(deadline_).at();
+  for (uint16_t port : cfg_.ports) {
+    auto t = std::make_unique<Target>();
+    t->index = targets_.size();
+    t->address = a;
+    t->port = port;
+    t->started = now;
+    Target* raw = t.get();
+    t->attempt = std::make_unique<ConnectAttempt>(
+        loop_, a, port, give_up, 0, [this, raw](ConnectOutcome&& o) { on_connect(*raw, std::move(o)); });
+    targets_.push_back(std::move(t));
+    if (cfg_.trace) {
+      // Still nothing after a while: start locating the drop while the
+      // connect keeps waiting, so the answer is ready when it times out.
+      const double after = std::min(kTraceAfterSeconds, cfg_.connect_timeout / 2);
+      loop_.add_timer(Deadline::after(after, now).at(), [this, raw] {
+        if (!raw->connect_done) maybe_trace(*raw);
+      });
+    }
+  }
+  for (size_t i = targets_.size() - cfg_.ports.size(); i < targets_.size(); ++i)
+    targets_[i]->attempt->start();
+}
+
+void Run::on_connect(Target& t, ConnectOutcome&& o) {
+  t.connect_done = true;
+  bool from_local = false;
+  if (o.icmp && o.icmp->from) from_local = is_local_address(*o.icmp->from);
+  t.cls = classify_connect(o, t.address, from_local);
+  t.outcome = std::move(o);
+  if (t.cls.state == PortState::Open) {
+    ProbeSessionOptions so;
+    so.ehlo_name = cfg_.ehlo_name;
+    so.implicit_tls =
+        std::find(cfg_.implicit_tls_ports.begin(), cfg_.implicit_tls_ports.end(), t.port) !=
+        cfg_.implicit_tls_ports.end();
+    so.tls_ctx = tls_ctx_.get();
+    if (is_dns_name(cfg_.host)) {
+      std::string name = cfg_.host;
+      if (!name.empty() && name.back() == '.') name.pop_back();
+      so.sni = name;
+      so.verify_host = name;
+    }
+    Target* raw = &t;
+    t.session = std::make_unique<ProbeSession>(
+        loop_, std::move(t.outcome.fd), deadline_, so,
+        [raw](SmtpObservation&& obs, std::optional<TlsObservation>&& tls) {
+          raw->session_done = true;
+          raw->smtp = std::move(obs);
+          raw->tls = std::move(tls);
+        });
+    t.session->start();
+    return;
+  }
+  if (cfg_.trace && t.cls.needs_trace) maybe_trace(t);
+}
+
+HopTracer* Run::reference_for(const IpAddress& a) {
+  for (auto& [addr, tr] : references_)
+    if (addr == a) return tr;
+  int& used = a.family == Family::V4 ? traces_v4_ : traces_v6_;
+  if (used >= kMaxTracesPerFamily) return nullptr;
+  ++used;
+  // 443 is rarely blocked where SMTP is: a port that shows how far a
+  // packet to this address gets when nothing filters it.
+  uint16_t ref_port = 443;
+  if (std::find(cfg_.ports.begin(), cfg_.ports.end(), ref_port) != cfg_.ports.end()) ref_port = 80;
+  const TimePoint until = Deadline::after(kTraceWindowSeconds).min(deadline_).at();
+  tracers_.push_back(std::make_unique<HopTracer>(loop_, a, ref_port, cfg_.max_hops, until));
+  HopTracer* tr = tracers_.back().get();
+  references_.emplace_back(a, tr);
+  tr->start();
+  return tr;
+}
+
+void Run::maybe_trace(Target& t) {
+  if (t.tracer || t.trace_wanted) return;
+  t.trace_wanted = true;
+  reference_for(t.address);
+  int& used = t.address.family == Family::V4 ? traces_v4_ : traces_v6_;
+  if (used >= kMaxTracesPerFamily) return;  // shares another port's trace later
+  ++used;
+  const TimePoint until = Deadline::after(kTraceWindowSeconds).min(deadline_).at();
+  tracers_.push_back(
+      std::make_unique<HopTracer>(loop_, t.address, t.port, cfg_.max_hops, until));
+  t.tracer = tracers_.back().get();
+  t.tracer->start();
+}
+
+bool Run::done() const {
+  if (dns_pending_ > 0) return false;
+  for (const auto& t : targets_) {
+    if (!t->connect_done) return false;
+    if (t->session && !t->session_done) return false;
+  }
+  for (const auto& tr : tracers_)
+    if (!tr->complete()) return false;
+  return true;
+}
+
+void Run::stop_everything() {
+  if (resolver_) resolver_->cancel();
+  for (auto& t : targets_) {
+    if (!t->connect_done && t->attempt) t->attempt->abandon();
+    if (t->session && !t->session_done) t->session->abandon();
+  }
+  for (auto& tr : tracers_)
+    if (!tr->complete()) tr->finish();
+}
+
+void Run::assemble(ProbeResult& r) {
+  // DNS
+  DnsObservation& d = r.dns;
+  d.ms = dns_ms_;
+  if (cfg_.dns_servers.empty()) {
+    d.resolver = "system";
+  } else {
+    for (const auto& [a, p] : cfg_.dns_servers) {
+      if (!d.resolver.empty()) d.resolver += ", ";
+      d.resolver += a.to_string();
+      if (p && p != 53) d.resolver += ":" + std::to_string(p);
+    }
+  }
+  if (!resolver_) {
+    d.status = "literal";
+  } else if (!resolver_->ok()) {
+    d.status = "error";
+    d.error = resolver_->error();
+  } else if (!addresses_.empty()) {
+    d.status = "ok";
+  } else {
+    // No address: say why, most specific first.
+    auto both = [&](DnsStatus s) {
+      return (!asked_v4_ || v4_status_ == s) && (!asked_v6_ || v6_status_ == s);
+    };
+    auto any = [&](DnsStatus s) {
+      return (asked_v4_ && v4_status_ == s) || (asked_v6_ && v6_status_ == s);
+    };
+    if (both(DnsStatus::NxDomain)) d.status = "nxdomain";
+    else if (any(DnsStatus::Timeout) || any(DnsStatus::Cancelled)) d.status = "timeout";
+    else if (any(DnsStatus::Unreachable)) d.status = "unreachable";
+    else if (any(DnsStatus::ServFail)) d.status = "servfail";
+    else if (any(DnsStatus::Refused)) d.status = "refused";
+    else if (any(DnsStatus::NoData) || any(DnsStatus::NxDomain)) d.status = "no_address";
+    else d.status = "error";
+    d.error = "no address for " + cfg_.host + " (" + d.status + ")";
+  }
+  r.addresses = addresses_;
+
+  for (const auto& tp : targets_) {
+    const Target& t = *tp;
+    PortResult p;
+    p.port = t.port;
+    p.address = t.address;
+    p.state = t.cls.state;
+    p.err = t.outcome.kind == ConnectOutcome::Kind::Connected ? 0 : t.outcome.err;
+    p.icmp = t.outcome.icmp;
+    p.connect_ms = t.outcome.ms;
+    if (t.cls.needs_trace && cfg_.trace) {
+      // Its own trace, or (over the ICMP budget) one of the same address.
+      const HopTracer* tr = t.tracer;
+      if (!tr) {
+        for (const auto& o : targets_)
+          if (o->tracer && o->address == t.address) { tr = o->tracer; break; }
+      }
+      const HopTracer* ref = nullptr;
+      for (const auto& [a, rt] : references_)
+        if (a == t.address) ref = rt;
+      static const HopTrace kEmpty;
+      const auto loc = locate_block(p.state, p.icmp, tr ? tr->trace() : kEmpty,
+                                    ref ? ref->trace() : kEmpty,
+                                    t.outcome.source ? t.outcome.source
+                                                     : (tr ? tr->source() : std::nullopt));
+      p.state = loc.state;
+      p.blocked_at = loc.at;
+    }
+    if (p.state == PortState::BlockedLocal && !p.blocked_at) {
+      BlockLocation at;
+      at.hop = 0;
+      at.local = true;
+      at.address = t.outcome.source;
+      p.blocked_at = at;
+    }
+    if (t.smtp) p.smtp = t.smtp;
+    if (t.tls) {
+      TlsObservation copy;
+      copy.mode = t.tls->mode;
+      copy.ok = t.tls->ok;
+      copy.protocol = t.tls->protocol;
+      copy.cipher = t.tls->cipher;
+      copy.handshake_ms = t.tls->handshake_ms;
+      copy.error = t.tls->error;
+      copy.plaintext_reply = t.tls->plaintext_reply;
+      copy.verify_code = t.tls->verify_code;
+      copy.verify_error = t.tls->verify_error;
+      for (const auto& x : t.tls->chain) {
+        X509_up_ref(x.get());
+        copy.chain.emplace_back(x.get());
+      }
+      p.tls = std::move(copy);
+    } else if (p.state == PortState::Open && cfg_.tls && !tls_ctx_ && p.smtp) {
+      TlsObservation failed;
+      failed.mode = "none";
+      failed.error = tls_ctx_error_;
+      p.tls = std::move(failed);
+    }
+    r.ports.push_back(std::move(p));
+  }
+  // Address order, then the order the ports were asked in.
+  std::stable_sort(r.ports.begin(), r.ports.end(), [&](const PortResult& a, const PortResult& b) {
+    auto ai = std::find(addresses_.begin(), addresses_.end(), a.address) - addresses_.begin();
+    auto bi = std::find(addresses_.begin(), addresses_.end(), b.address) - addresses_.begin();
+    return ai < bi;
+  });
+  r.findings = probe_findings(r);
+}
+
+}  // namespace
+
+ProbeResult run_probe(const ProbeConfig& config) {
+  Run run(config);
+  return run.go();
+}
+
+}  // namespace smtpdiag

@@ -1,0 +1,71 @@
+// smtpdiag_probe(): every SMTP port of a host, on every address, probed at
+// once on one loop under one deadline, each outcome classified and, where
+// blocked, located; open ports get a greeting, EHLO and TLS.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "diagnose/finding.h"
+#include "net/address.h"
+#include "net/classify.h"
+#include "net/hop_locator.h"
+#include "smtp/probe_session.h"
+
+namespace smtpdiag {
+
+enum class FamilyPref { Any, V4, V6 };
+
+struct ProbeConfig {
+  std::string host;
+  std::vector<uint16_t> ports{25, 465, 587, 2525};
+  std::vector<uint16_t> implicit_tls_ports{465};
+  double timeout = 10.0;          // the whole call, seconds
+  double connect_timeout = 5.0;   // each TCP connect, seconds
+  FamilyPref family = FamilyPref::Any;
+  std::vector<std::pair<IpAddress, uint16_t>> dns_servers;
+  std::string ca_file;
+  std::string ca_path;
+  std::string ehlo_name;
+  bool tls = true;
+  bool trace = true;
+  int max_hops = 12;
+};
+
+struct DnsObservation {
+  std::string status;   // ok, literal, nxdomain, no_address, timeout, servfail, refused, unreachable, error
+  std::string error;    // readable, empty when ok
+  double ms = 0;
+  std::string resolver; // which servers were asked ("system" for resolv.conf)
+};
+
+struct PortResult {
+  uint16_t port = 0;
+  IpAddress address;
+  PortState state = PortState::Error;
+  int err = 0;
+  std::optional<IcmpInfo> icmp;
+  std::optional<BlockLocation> blocked_at;
+  double connect_ms = 0;
+  std::optional<SmtpObservation> smtp;
+  std::optional<TlsObservation> tls;
+};
+
+struct ProbeResult {
+  std::string host;
+  std::vector<IpAddress> addresses;
+  DnsObservation dns;
+  std::vector<PortResult> ports;  // address order, then port order
+  std::vector<Finding> findings;
+  double elapsed_ms = 0;
+};
+
+ProbeResult run_probe(const ProbeConfig& config);
+
+// Rules over a probe result (probe/probe_rules.cpp).
+std::vector<Finding> probe_findings(const ProbeResult& result);
+
+}  // namespace smtpdiag

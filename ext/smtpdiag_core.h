@@ -1,0 +1,26 @@
+// The core's front door: process-wide setup and versions. Each PHP function
+// maps to one entry point: smtpdiag_probe -> run_probe (probe/probe.h).
+#pragma once
+
+#include <string>
+
+namespace smtpdiag {
+
+constexpr const char* kVersion = "0.1.0";
+
+// Process-wide initialisation of OpenSSL and c-ares: call once (MINIT),
+// before any other thread can run a probe. Returns false with `error` set.
+bool global_init(std::string* error);
+void global_shutdown();
+
+struct Versions {
+  std::string extension;
+  std::string openssl;
+  std::string cares;
+};
+Versions versions();
+
+// This host's name for EHLO (RFC 5321 4.1.4): gethostname(), else a literal.
+std::string default_ehlo_name();
+
+}  // namespace smtpdiag

@@ -1,0 +1,177 @@
+#include "convert.h"
+
+#include <cmath>
+
+namespace smtpdiag_php {
+
+namespace {
+
+void add_str(zval *arr, const char *key, const std::string &s)
+{
+	add_assoc_stringl(arr, key, s.data(), s.size());
+}
+
+void add_str_or_null(zval *arr, const char *key, const std::string &s)
+{
+	if (s.empty()) add_assoc_null(arr, key);
+	else add_str(arr, key, s);
+}
+
+/* Milliseconds with 0.1 ms resolution: enough, and stable to print. */
+void add_ms(zval *arr, const char *key, double ms)
+{
+	add_assoc_double(arr, key, std::round(ms * 10.0) / 10.0);
+}
+
+void evidence_to_zval(const std::vector<std::pair<std::string, smtpdiag::EvidenceValue>> &ev, zval *out)
+{
+	array_init(out);
+	for (const auto &[k, v] : ev) {
+		if (const auto *s = std::get_if<std::string>(&v)) add_assoc_stringl_ex(out, k.data(), k.size(), s->data(), s->size());
+		else if (const auto *i = std::get_if<int64_t>(&v)) add_assoc_long_ex(out, k.data(), k.size(), static_cast<zend_long>(*i));
+		else if (const auto *d = std::get_if<double>(&v)) add_assoc_double_ex(out, k.data(), k.size(), *d);
+		else if (const auto *b = std::get_if<bool>(&v)) add_assoc_bool_ex(out, k.data(), k.size(), *b);
+	}
+}
+
+void strings_to_zval(const std::vector<std::string> &v, zval *out)
+{
+	array_init_size(out, static_cast<uint32_t>(v.size()));
+	for (const auto &s : v) add_next_index_stringl(out, s.data(), s.size());
+}
+
+void smtp_to_zval(const smtpdiag::SmtpObservation &s, zval *out)
+{
+	array_init(out);
+	if (s.greeted) add_assoc_long(out, "banner_code", s.banner_code);
+	else add_assoc_null(out, "banner_code");
+	add_str_or_null(out, "banner", s.greeted ? s.banner : std::string());
+	if (s.greeted) add_ms(out, "banner_ms", s.banner_ms);
+	else add_assoc_null(out, "banner_ms");
+	zval ext, auth;
+	strings_to_zval(s.ehlo ? s.ehlo->extensions : std::vector<std::string>{}, &ext);
+	add_assoc_zval(out, "extensions", &ext);
+	add_assoc_bool(out, "starttls", s.starttls_offered);
+	strings_to_zval(s.ehlo ? s.ehlo->auth : std::vector<std::string>{}, &auth);
+	add_assoc_zval(out, "auth", &auth);
+	if (s.ehlo && s.ehlo->size) add_assoc_long(out, "size", static_cast<zend_long>(*s.ehlo->size));
+	else add_assoc_null(out, "size");
+	add_str_or_null(out, "ehlo_domain", s.ehlo ? s.ehlo->domain : std::string());
+	add_str_or_null(out, "seen_ip", s.ehlo && s.ehlo->seen_ip ? *s.ehlo->seen_ip : std::string());
+	add_assoc_bool(out, "helo_fallback", s.helo_fallback);
+	add_str(out, "stage", s.stage);
+	add_str_or_null(out, "error_code", s.error_code);
+	add_str_or_null(out, "error", s.error);
+}
+
+void tls_to_zval(const smtpdiag::TlsObservation &t, zval *out)
+{
+	array_init(out);
+	add_str(out, "mode", t.mode);
+	add_assoc_bool(out, "ok", t.ok);
+	add_str_or_null(out, "protocol", t.protocol);
+	add_str_or_null(out, "cipher", t.cipher);
+	add_ms(out, "handshake_ms", t.handshake_ms);
+	add_str_or_null(out, "error", t.error);
+	add_assoc_bool(out, "verified", t.ok && t.verify_code == 0);
+	add_str_or_null(out, "verify_error", t.verify_error);
+	add_assoc_null(out, "certificate");
+}
+
+void port_to_zval(const smtpdiag::PortResult &p, zval *out)
+{
+	array_init(out);
+	add_assoc_long(out, "port", p.port);
+	add_str(out, "address", p.address.to_string());
+	add_assoc_string(out, "family", smtpdiag::family_name(p.address.family));
+	add_assoc_string(out, "state", smtpdiag::port_state_name(p.state));
+	add_str_or_null(out, "errno", smtpdiag::errno_name(p.err));
+	if (p.icmp && (p.icmp->origin == smtpdiag::IcmpInfo::Origin::Icmp || p.icmp->origin == smtpdiag::IcmpInfo::Origin::Icmp6)) {
+		zval icmp;
+		array_init(&icmp);
+		add_assoc_long(&icmp, "type", p.icmp->type);
+		add_assoc_long(&icmp, "code", p.icmp->code);
+		add_str_or_null(&icmp, "from", p.icmp->from ? p.icmp->from->to_string() : std::string());
+		add_assoc_zval(out, "icmp", &icmp);
+	} else {
+		add_assoc_null(out, "icmp");
+	}
+	if (p.blocked_at) {
+		zval at;
+		array_init(&at);
+		add_assoc_long(&at, "hop", p.blocked_at->hop);
+		add_str_or_null(&at, "address", p.blocked_at->address ? p.blocked_at->address->to_string() : std::string());
+		add_assoc_bool(&at, "local", p.blocked_at->local);
+		add_assoc_zval(out, "blocked_at", &at);
+	} else {
+		add_assoc_null(out, "blocked_at");
+	}
+	add_ms(out, "connect_ms", p.connect_ms);
+	if (p.smtp) {
+		zval smtp;
+		smtp_to_zval(*p.smtp, &smtp);
+		add_assoc_zval(out, "smtp", &smtp);
+	} else {
+		add_assoc_null(out, "smtp");
+	}
+	if (p.tls) {
+		zval tls;
+		tls_to_zval(*p.tls, &tls);
+		add_assoc_zval(out, "tls", &tls);
+	} else {
+		add_assoc_null(out, "tls");
+	}
+}
+
+} // namespace
+
+void findings_to_zval(const std::vector<smtpdiag::Finding> &findings, zval *out)
+{
+	array_init_size(out, static_cast<uint32_t>(findings.size()));
+	for (const auto &f : findings) {
+		zval item, ev;
+		array_init(&item);
+		add_str(&item, "code", f.code);
+		add_assoc_string(&item, "severity", smtpdiag::severity_name(f.severity));
+		add_str(&item, "title", f.title);
+		add_str(&item, "detail", f.detail);
+		add_str(&item, "fix", f.fix);
+		evidence_to_zval(f.evidence, &ev);
+		add_assoc_zval(&item, "evidence", &ev);
+		add_next_index_zval(out, &item);
+	}
+}
+
+void probe_result_to_zval(const smtpdiag::ProbeResult &r, zval *out)
+{
+	array_init(out);
+	add_str(out, "host", r.host);
+	zval addrs, dns, ports, findings;
+	array_init(&addrs);
+	for (const auto &a : r.addresses) {
+		zval item;
+		array_init(&item);
+		add_str(&item, "address", a.to_string());
+		add_assoc_string(&item, "family", smtpdiag::family_name(a.family));
+		add_next_index_zval(&addrs, &item);
+	}
+	add_assoc_zval(out, "addresses", &addrs);
+	array_init(&dns);
+	add_str(&dns, "status", r.dns.status);
+	add_str_or_null(&dns, "error", r.dns.error);
+	add_ms(&dns, "ms", r.dns.ms);
+	add_str(&dns, "resolver", r.dns.resolver);
+	add_assoc_zval(out, "dns", &dns);
+	array_init_size(&ports, static_cast<uint32_t>(r.ports.size()));
+	for (const auto &p : r.ports) {
+		zval item;
+		port_to_zval(p, &item);
+		add_next_index_zval(&ports, &item);
+	}
+	add_assoc_zval(out, "ports", &ports);
+	findings_to_zval(r.findings, &findings);
+	add_assoc_zval(out, "findings", &findings);
+	add_ms(out, "elapsed_ms", r.elapsed_ms);
+}
+
+} // namespace smtpdiag_php

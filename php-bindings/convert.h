@@ -1,0 +1,19 @@
+/* Core result structs -> PHP arrays, in the shapes DESIGN.md promises. */
+#ifndef SMTPDIAG_CONVERT_H
+#define SMTPDIAG_CONVERT_H
+
+#include "php_smtpdiag.h"
+
+#include <vector>
+
+#include "diagnose/finding.h"
+#include "probe/probe.h"
+
+namespace smtpdiag_php {
+
+void findings_to_zval(const std::vector<smtpdiag::Finding> &findings, zval *out);
+void probe_result_to_zval(const smtpdiag::ProbeResult &result, zval *out);
+
+} // namespace smtpdiag_php
+
+#endif

@@ -1,0 +1,20 @@
+<?php
+
+/**
+ * The source of truth for smtpdiag's PHP API: smtpdiag_arginfo.h is
+ * generated from this file by gen_stub.php (see .ci/gen-arginfo).
+ *
+ * @generate-class-entries
+ */
+
+namespace {
+    function smtpdiag_version(): array {}
+
+    /** Probes every SMTP port of $host on every address at once. */
+    function smtpdiag_probe(string $host, array $options = []): array {}
+}
+
+namespace SmtpDiag {
+    /** Internal failures of the extension (never network outcomes). */
+    class Exception extends \Exception {}
+}
