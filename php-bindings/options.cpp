@@ -135,7 +135,7 @@ bool OptionReader::choice(const char *key, std::initializer_list<const char *> v
 	return false;
 }
 
-bool OptionReader::ports(const char *key, std::vector<uint16_t> *out)
+bool OptionReader::ports(const char *key, std::vector<uint16_t> *out, bool allow_empty)
 {
 	zval *v = find(key);
 	if (!v) return true;
@@ -144,8 +144,8 @@ bool OptionReader::ports(const char *key, std::vector<uint16_t> *out)
 		return false;
 	}
 	const uint32_t n = zend_hash_num_elements(Z_ARRVAL_P(v));
-	if (n == 0 || n > 32) {
-		zend_argument_value_error(arg_, "option \"%s\" must list 1 to 32 ports", key);
+	if ((n == 0 && !allow_empty) || n > 32) {
+		zend_argument_value_error(arg_, "option \"%s\" must list %d to 32 ports", key, allow_empty ? 0 : 1);
 		return false;
 	}
 	std::vector<uint16_t> ports;

@@ -28,7 +28,7 @@ public:
 	bool boolean(const char *key, bool *out);
 	bool string(const char *key, std::string *out, size_t max_len);
 	bool choice(const char *key, std::initializer_list<const char *> values, std::string *out);
-	bool ports(const char *key, std::vector<uint16_t> *out);
+	bool ports(const char *key, std::vector<uint16_t> *out, bool allow_empty = false);
 	bool string_list(const char *key, std::vector<std::string> *out, size_t max_items);
 	/* Throws "Argument #N ($options) option "key" <message>"; returns false. */
 	bool reject(const char *key, const char *message);

@@ -103,6 +103,7 @@ std::vector<Finding> probe_findings(const ProbeResult& r) {
         else if (e == "server_busy") add("server_busy", p);
         else if (e == "greeting_rejected") add("greeting_rejected", p);
         else if (e == "bad_reply" || e == "starttls_injection") add("smtp_protocol_error", p);
+        else if (e == "closed" && !s.greeted && !(p.tls && !p.tls->ok)) add("smtp_protocol_error", p);
         else if (p.tls && !p.tls->ok && (e == "tls_failed" || e == "closed" || e == "io_error"))
           add("tls_handshake_failed", p);
         else if (!is_implicit(p) && s.ehlo && !s.starttls_offered && p.port != 25)
