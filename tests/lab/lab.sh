@@ -1,0 +1,533 @@
+#!/usr/bin/env bash
+# smtpdiag network fault lab.
+#
+#   tests/lab/lab.sh up        build namespaces, DNS, certificates, Postfix, script server
+#   tests/lab/lab.sh down      remove everything (idempotent, safe when nothing is up)
+#   tests/lab/lab.sh status    what is running
+#   tests/lab/lab.sh exec CMD  = ip netns exec sd-client CMD
+#
+# Topology (veth pairs):  sd-client -- sd-r1 -- sd-r2 -- sd-server
+#   sd-client  192.0.2.10/24   2001:db8:1::10/64   default via r1
+#   sd-r1      192.0.2.1/24    2001:db8:1::1/64    | 203.0.113.1/24  2001:db8:3::1/64
+#   sd-r2      203.0.113.2/24  2001:db8:3::2/64    | 198.51.100.1/24 2001:db8:2::1/64
+#   sd-server  198.51.100.25 / 2001:db8:2::25   Postfix        mail.lab.test
+#              198.51.100.26 / 2001:db8:2::26   scriptsmtp.py  script.lab.test
+#              198.51.100.53 / 2001:db8:2::53   dnsmasq        (zone lab.test)
+#   Hops from the client: TTL 1 -> 192.0.2.1, TTL 2 -> 203.0.113.2, TTL 3 -> server.
+#
+# Postfix on 198.51.100.25 and [2001:db8:2::25]:
+#   25    smtp, STARTTLS offered
+#   587   submission, TLS required (STARTTLS), SASL AUTH PLAIN LOGIN
+#   465   smtps (implicit TLS), SASL AUTH PLAIN LOGIN
+#   2525  plain smtp, no TLS
+#   SASL: user@lab.test / labpass. Mail for user, alice, bob, postmaster and
+#   test @lab.test lands in $LAB_DIR/mail/lab.test/LOCALPART/new/*, other
+#   @lab.test addresses in $LAB_DIR/mail/lab.test/catchall/new/*, anything
+#   relayed (allowed from 192.0.2.0/24 and 2001:db8:1::/64) in
+#   $LAB_DIR/mail/relayed/new/*.
+#   Nothing is ever delivered outside the lab.
+#
+# scriptsmtp.py on 198.51.100.26 and [2001:db8:2::26] (same ports on both):
+#   25, 587  normal          465  implicit_tls       2525  closed (RST)
+#   2601 greeting_delay:30   2602 greeting_421       2603 starttls_inject
+#   2604 no_starttls         2605 slow               2606 silent
+#   2607 accept_close        2608 binary             2609 mixed_codes
+#   2610 long_line           2611 endless_multiline  2612 greeting_554
+#   2613 bare_lf
+#   Log: $LAB_DIR/scriptsmtp.log, accepted messages: $LAB_DIR/script-mail/.
+#
+# State lives in ${SMTPDIAG_LAB_DIR:-/tmp/smtpdiag-lab}; certificates in
+# $LAB_DIR/certs (root.pem is the CA to trust). Faults: tests/lab/fault.sh.
+set -euo pipefail
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
+
+PF_CONF=$LAB_DIR/postfix
+PF_QUEUE=$LAB_DIR/postfix-queue
+PF_DATA=$LAB_DIR/postfix-data
+
+SCRIPT_ADDRS=(198.51.100.26 '[2001:db8:2::26]')
+SCRIPT_PORTS=(
+  "25=normal" "587=normal" "465=implicit_tls"
+  "2601=greeting_delay:30" "2602=greeting_421" "2603=starttls_inject" "2604=no_starttls"
+  "2605=slow" "2606=silent" "2607=accept_close" "2608=binary" "2609=mixed_codes"
+  "2610=long_line" "2611=endless_multiline" "2612=greeting_554" "2613=bare_lf"
+)
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+need_cmds() {
+  local missing=() c
+  for c in ip nft dnsmasq postfix postconf saslpasswd2 openssl ping ss setsid timeout flock useradd; do
+    command -v "$c" >/dev/null 2>&1 || missing+=("$c")
+  done
+  [[ -x "$LAB_PY" ]] || missing+=("$LAB_PY")
+  ((${#missing[@]} == 0)) || lab_die "missing commands: ${missing[*]} (Debian: iproute2 nftables dnsmasq-base postfix sasl2-bin libsasl2-modules openssl iputils-ping util-linux passwd python3)"
+}
+
+# wait_until SECONDS CMD...: retry CMD every 0.1 s until it succeeds.
+wait_until() {
+  local limit=$1; shift
+  local end=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < end)) || return 1
+    sleep 0.1
+  done
+}
+
+pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
+
+# The lock is fd 9 on this script; daemons are started with 9<&- so they
+# do not inherit (and hold) it.
+take_lock() {
+  exec 9<"${BASH_SOURCE[0]}"
+  flock -w 60 9 || lab_die "another lab.sh up/down is running"
+}
+
+# ---------------------------------------------------------------------------
+# network
+# ---------------------------------------------------------------------------
+
+net_up() {
+  local ns
+  for ns in "${LAB_NAMESPACES[@]}"; do
+    ip netns add "$ns"
+    lab_in "$ns" ip link set lo up
+    # Leave ICMP rate limits at their defaults; only forwarding changes.
+    lab_in "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+  done
+  for ns in "$LAB_NS_R1" "$LAB_NS_R2"; do
+    lab_in "$ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+  done
+
+  ip link add eth-r1 netns "$LAB_NS_CLIENT" type veth peer name eth-client netns "$LAB_NS_R1"
+  ip link add eth-r2 netns "$LAB_NS_R1" type veth peer name eth-r1 netns "$LAB_NS_R2"
+  ip link add eth-server netns "$LAB_NS_R2" type veth peer name eth-r2 netns "$LAB_NS_SERVER"
+
+  # addr NS DEV ADDR...
+  addr() {
+    local ns=$1 dev=$2 a; shift 2
+    for a in "$@"; do
+      if [[ "$a" == *:* ]]; then
+        lab_in "$ns" ip -6 addr add "$a" dev "$dev" nodad
+      else
+        lab_in "$ns" ip -4 addr add "$a" dev "$dev"
+      fi
+    done
+    lab_in "$ns" ip link set "$dev" up
+  }
+  addr "$LAB_NS_CLIENT" eth-r1     192.0.2.10/24 2001:db8:1::10/64
+  addr "$LAB_NS_R1"     eth-client 192.0.2.1/24  2001:db8:1::1/64
+  addr "$LAB_NS_R1"     eth-r2     203.0.113.1/24 2001:db8:3::1/64
+  addr "$LAB_NS_R2"     eth-r1     203.0.113.2/24 2001:db8:3::2/64
+  addr "$LAB_NS_R2"     eth-server 198.51.100.1/24 2001:db8:2::1/64
+  addr "$LAB_NS_SERVER" eth-r2     198.51.100.25/24 198.51.100.26/24 198.51.100.53/24 \
+                                   2001:db8:2::25/64 2001:db8:2::26/64 2001:db8:2::53/64
+
+  lab_in "$LAB_NS_CLIENT" ip -4 route add default via 192.0.2.1
+  lab_in "$LAB_NS_CLIENT" ip -6 route add default via 2001:db8:1::1
+  lab_in "$LAB_NS_R1" ip -4 route add 198.51.100.0/24 via 203.0.113.2
+  lab_in "$LAB_NS_R1" ip -6 route add 2001:db8:2::/64 via 2001:db8:3::2
+  lab_in "$LAB_NS_R2" ip -4 route add 192.0.2.0/24 via 203.0.113.1
+  lab_in "$LAB_NS_R2" ip -6 route add 2001:db8:1::/64 via 2001:db8:3::1
+  lab_in "$LAB_NS_SERVER" ip -4 route add default via 198.51.100.1
+  lab_in "$LAB_NS_SERVER" ip -6 route add default via 2001:db8:2::1
+
+  # Per-namespace resolver and hosts files (ip netns exec bind-mounts them),
+  # so nothing in the lab ever asks the host's resolver.
+  for ns in "${LAB_NAMESPACES[@]}"; do
+    mkdir -p "/etc/netns/$ns"
+    printf '127.0.0.1 localhost\n::1 localhost\n' >"/etc/netns/$ns/hosts"
+    printf 'nameserver 198.51.100.53\noptions timeout:2 attempts:2\n' >"/etc/netns/$ns/resolv.conf"
+  done
+  # The server needs no DNS (Postfix only delivers locally): point it at a
+  # closed local port so lookups fail fast even while dns_down is applied.
+  printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$LAB_NS_SERVER/resolv.conf"
+  cat >>"/etc/netns/$LAB_NS_SERVER/hosts" <<'EOF'
+198.51.100.25 mail.lab.test
+2001:db8:2::25 mail.lab.test
+198.51.100.26 script.lab.test
+2001:db8:2::26 script.lab.test
+EOF
+}
+
+net_verify() {
+  local t ok
+  for t in 192.0.2.1 203.0.113.2 198.51.100.25 198.51.100.26 198.51.100.53 \
+           2001:db8:1::1 2001:db8:3::2 2001:db8:2::25 2001:db8:2::26 2001:db8:2::53; do
+    ok=0
+    for _ in 1 2 3; do
+      if lab_in "$LAB_NS_CLIENT" ping -q -n -c 1 -W 2 "$t" >/dev/null 2>&1; then ok=1; break; fi
+    done
+    ((ok)) || lab_die "ping from $LAB_NS_CLIENT to $t failed"
+  done
+}
+
+# ---------------------------------------------------------------------------
+# DNS
+# ---------------------------------------------------------------------------
+
+dns_up() {
+  lab_in "$LAB_NS_SERVER" dnsmasq \
+    --conf-file=/dev/null \
+    --pid-file="$LAB_DIR/dnsmasq.pid" \
+    --log-facility="$LAB_DIR/dnsmasq.log" --log-queries \
+    --user=root --group=root \
+    --port=53 \
+    --listen-address=198.51.100.53 --listen-address=2001:db8:2::53 \
+    --bind-interfaces --no-resolv --no-hosts --no-poll \
+    --local=/test/ \
+    --host-record=mail.lab.test,198.51.100.25,2001:db8:2::25 \
+    --host-record=script.lab.test,198.51.100.26,2001:db8:2::26 \
+    --host-record=v4only.lab.test,198.51.100.25 \
+    --host-record=v6only.lab.test,2001:db8:2::25 \
+    --mx-host=lab.test,mail.lab.test,10 \
+    --txt-record=lab.test,"v=spf1 ip4:192.0.2.10 -all" 9<&-
+  wait_until 5 test -s "$LAB_DIR/dnsmasq.pid" || lab_die "dnsmasq did not start (see $LAB_DIR/dnsmasq.log)"
+}
+
+# ---------------------------------------------------------------------------
+# Postfix
+# ---------------------------------------------------------------------------
+
+postfix_config() {
+  local uid gid
+  uid=$(id -u postfix) gid=$(id -g postfix)
+  mkdir -p "$PF_CONF/sasl" "$LAB_DIR/mail"
+  chown "$uid:$gid" "$LAB_DIR/mail"
+
+  cat >"$PF_CONF/main.cf" <<EOF
+# Generated by tests/lab/lab.sh for the smtpdiag lab. Runs in netns $LAB_NS_SERVER.
+compatibility_level = 3.6
+queue_directory = $PF_QUEUE
+data_directory = $PF_DATA
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $LAB_DIR/postfix.log
+maillog_file_prefixes = $LAB_DIR
+readme_directory = no
+biff = no
+append_dot_mydomain = no
+
+myhostname = mail.lab.test
+mydomain = lab.test
+myorigin = lab.test
+mydestination =
+inet_interfaces = 198.51.100.25, [2001:db8:2::25]
+inet_protocols = all
+mynetworks = 127.0.0.0/8, [::1]/128, 192.0.2.0/24, [2001:db8:1::]/64
+smtpd_banner = \$myhostname ESMTP smtpdiag-lab Postfix
+smtpd_peername_lookup = no
+message_size_limit = 10240000
+recipient_delimiter = +
+
+# Delivery: everything into Maildirs under $LAB_DIR/mail, never out of the lab.
+alias_maps =
+alias_database =
+local_recipient_maps =
+local_transport = error:5.1.1 local delivery is disabled in the lab
+virtual_mailbox_domains = lab.test
+virtual_mailbox_base = $LAB_DIR/mail
+virtual_mailbox_maps = regexp:$PF_CONF/vmailbox.regexp
+virtual_uid_maps = static:$uid
+virtual_gid_maps = static:$gid
+virtual_minimum_uid = 1
+default_transport = virtual
+relay_transport = virtual
+smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination
+
+# TLS
+smtpd_tls_chain_files = $LAB_DIR/certs/mail.key, $LAB_DIR/certs/mail-chain.pem
+smtpd_tls_security_level = may
+smtpd_tls_loglevel = 1
+smtpd_tls_received_header = yes
+
+# SASL (Cyrus, sasldb), switched on per service in master.cf
+smtpd_sasl_type = cyrus
+smtpd_sasl_path = smtpd
+cyrus_sasl_config_path = $PF_CONF/sasl
+smtpd_sasl_auth_enable = no
+smtpd_sasl_security_options = noanonymous
+smtpd_tls_auth_only = yes
+EOF
+
+  # Service table. chroot is "n" everywhere.
+  cat >"$PF_CONF/master.cf" <<'EOF'
+# service  type  private unpriv chroot wakeup maxproc command + args
+25         inet  n       -      n      -      -       smtpd
+  -o syslog_name=postfix/smtp25
+587        inet  n       -      n      -      -       smtpd
+  -o syslog_name=postfix/submission
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_sasl_auth_enable=yes
+465        inet  n       -      n      -      -       smtpd
+  -o syslog_name=postfix/smtps
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_sasl_auth_enable=yes
+2525       inet  n       -      n      -      -       smtpd
+  -o syslog_name=postfix/plain2525
+  -o smtpd_tls_security_level=none
+pickup     unix  n       -      n      60     1       pickup
+cleanup    unix  n       -      n      -      0       cleanup
+qmgr       unix  n       -      n      300    1       qmgr
+tlsmgr     unix  -       -      n      1000?  1       tlsmgr
+rewrite    unix  -       -      n      -      -       trivial-rewrite
+bounce     unix  -       -      n      -      0       bounce
+defer      unix  -       -      n      -      0       bounce
+trace      unix  -       -      n      -      0       bounce
+verify     unix  -       -      n      -      1       verify
+flush      unix  n       -      n      1000?  0       flush
+proxymap   unix  -       -      n      -      -       proxymap
+proxywrite unix  -       -      n      -      1       proxymap
+smtp       unix  -       -      n      -      -       smtp
+relay      unix  -       -      n      -      -       smtp
+showq      unix  n       -      n      -      -       showq
+error      unix  -       -      n      -      -       error
+retry      unix  -       -      n      -      -       error
+discard    unix  -       -      n      -      -       discard
+local      unix  -       n      n      -      -       local
+virtual    unix  -       n      n      -      -       virtual
+anvil      unix  -       -      n      -      1       anvil
+scache     unix  -       -      n      -      1       scache
+postlog    unix-dgram n  -      n      -      1       postlogd
+EOF
+
+  # virtual(8) forbids regexp substitution, so: a rule per named mailbox
+  # (with or without +extension), a catch-all for the rest of lab.test and
+  # one box for everything relayed.
+  {
+    local u
+    for u in user alice bob postmaster test; do
+      printf '/^%s(\\+[^@]*)?@lab\\.test$/\tlab.test/%s/\n' "$u" "$u"
+    done
+    printf '/@lab\\.test$/\tlab.test/catchall/\n'
+    printf '/@/\trelayed/\n'
+  } >"$PF_CONF/vmailbox.regexp"
+
+  # Cyrus SASL: sasldb with user@lab.test / labpass.
+  cat >"$PF_CONF/sasl/smtpd.conf" <<EOF
+pwcheck_method: auxprop
+auxprop_plugin: sasldb
+mech_list: PLAIN LOGIN
+sasldb_path: $LAB_DIR/sasldb2
+EOF
+  printf 'labpass' | saslpasswd2 -f "$LAB_DIR/sasldb2" -p -c -u lab.test user
+  chown root:postfix "$LAB_DIR/sasldb2"
+  chmod 0640 "$LAB_DIR/sasldb2"
+
+  mkdir -p "$PF_QUEUE" "$PF_DATA"
+  chown root:root "$PF_QUEUE"
+  chown postfix:root "$PF_DATA"
+  chmod 0755 "$PF_QUEUE"
+  chmod 0700 "$PF_DATA"
+  touch "$LAB_DIR/postfix.log"
+}
+
+postfix_up() {
+  postfix_config
+  timeout 30 ip netns exec "$LAB_NS_SERVER" postfix -c "$PF_CONF" check >"$LAB_DIR/postfix-check.log" 2>&1 \
+    || { cat "$LAB_DIR/postfix-check.log" >&2; lab_die "postfix check failed"; }
+  timeout 30 ip netns exec "$LAB_NS_SERVER" postfix -c "$PF_CONF" start >"$LAB_DIR/postfix-start.log" 2>&1 9<&- \
+    || { cat "$LAB_DIR/postfix-start.log" "$LAB_DIR/postfix.log" >&2; lab_die "postfix start failed"; }
+}
+
+postfix_down() {
+  if [[ -f "$PF_CONF/main.cf" ]] && lab_ns_exists "$LAB_NS_SERVER"; then
+    timeout 20 ip netns exec "$LAB_NS_SERVER" postfix -c "$PF_CONF" stop >/dev/null 2>&1 || true
+  fi
+}
+
+# ---------------------------------------------------------------------------
+# scriptable SMTP server
+# ---------------------------------------------------------------------------
+
+script_up() {
+  local args=() a p
+  for a in "${SCRIPT_ADDRS[@]}"; do
+    for p in "${SCRIPT_PORTS[@]}"; do args+=(--listen "$a:$p"); done
+  done
+  mkdir -p "$LAB_DIR/script-mail"
+  ip netns exec "$LAB_NS_SERVER" setsid "$LAB_PY" "$LAB_HERE/scriptsmtp.py" \
+    --cert "$LAB_DIR/certs/script-chain.pem" --key "$LAB_DIR/certs/script.key" \
+    --log "$LAB_DIR/scriptsmtp.log" --pidfile "$LAB_DIR/scriptsmtp.pid" \
+    --spool "$LAB_DIR/script-mail" "${args[@]}" \
+    </dev/null >>"$LAB_DIR/scriptsmtp.stderr" 2>&1 9<&- &
+  wait_until 10 test -s "$LAB_DIR/scriptsmtp.pid" \
+    || { cat "$LAB_DIR/scriptsmtp.stderr" >&2; lab_die "scriptsmtp.py did not start"; }
+}
+
+# ---------------------------------------------------------------------------
+# readiness
+# ---------------------------------------------------------------------------
+
+listeners_ready() {
+  local have want absent=0
+  have=$(ip netns exec "$LAB_NS_SERVER" ss -Htln | awk '{print $4}')
+  for want in 198.51.100.25:25 198.51.100.25:465 198.51.100.25:587 198.51.100.25:2525 \
+              '[2001:db8:2::25]:25' '[2001:db8:2::25]:465' '[2001:db8:2::25]:587' '[2001:db8:2::25]:2525' \
+              198.51.100.26:25 198.51.100.26:465 198.51.100.26:587 198.51.100.26:2613 \
+              '[2001:db8:2::26]:25' '[2001:db8:2::26]:2613' \
+              198.51.100.53:53 '[2001:db8:2::53]:53'; do
+    grep -qxF -- "$want" <<<"$have" || absent=1
+  done
+  return $absent
+}
+
+# ---------------------------------------------------------------------------
+# commands
+# ---------------------------------------------------------------------------
+
+cmd_up() {
+  lab_require_root
+  lab_check_dir
+  need_cmds
+  take_lock
+  local t0=$SECONDS
+  if lab_any_up; then
+    lab_log "lab (or leftovers) present: tearing down first"
+    do_down
+  fi
+  # shellcheck disable=SC2154  # rc is set inside the trap
+  trap 'rc=$?; if ((rc)); then lab_log "up failed (exit $rc): cleaning up"; do_down; fi' EXIT
+  trap 'exit 143' TERM INT HUP
+  mkdir -p "$LAB_DIR"
+  chmod 0755 "$LAB_DIR"
+  touch "$LAB_DIR/$LAB_MARKER"
+
+  id -u "$LAB_USER" >/dev/null 2>&1 || useradd -r -M -s /usr/sbin/nologin "$LAB_USER"
+
+  lab_log "network"
+  net_up
+  lab_log "certificates"
+  bash "$LAB_HERE/certs.sh" "$LAB_DIR/certs"
+  lab_log "dnsmasq"
+  dns_up
+  lab_log "postfix"
+  postfix_up
+  lab_log "scriptsmtp"
+  script_up
+  wait_until 20 listeners_ready || { ip netns exec "$LAB_NS_SERVER" ss -Htln >&2; lab_die "listeners did not come up"; }
+  lab_log "verifying reachability (ping v4+v6)"
+  net_verify
+  trap - EXIT TERM INT HUP
+  lab_log "up in $((SECONDS - t0))s; state in $LAB_DIR"
+}
+
+lab_any_up() {
+  local ns
+  for ns in "${LAB_NAMESPACES[@]}"; do
+    lab_ns_exists "$ns" && return 0
+    [[ -e "/etc/netns/$ns" ]] && return 0
+  done
+  [[ -e "$LAB_DIR" ]]
+}
+
+kill_ns_procs() {
+  local ns pids p round
+  for round in TERM TERM TERM TERM TERM TERM TERM TERM TERM TERM KILL; do
+    pids=()
+    for ns in "${LAB_NAMESPACES[@]}"; do
+      lab_ns_exists "$ns" || continue
+      for p in $(ip netns pids "$ns" 2>/dev/null); do pids+=("$p"); done
+    done
+    ((${#pids[@]})) || return 0
+    for p in "${pids[@]}"; do kill "-$round" "$p" 2>/dev/null || true; done
+    sleep 0.3
+  done
+}
+
+do_down() {
+  set +e
+  postfix_down
+  kill_ns_procs
+  # Processes recorded in pid files whose namespace is already gone.
+  local f p ns
+  for f in "$LAB_DIR/scriptsmtp.pid" "$LAB_DIR/dnsmasq.pid"; do
+    [[ -f "$f" ]] || continue
+    p=$(head -c 32 "$f" | tr -dc 0-9)
+    if pid_alive "$p" && grep -qaE 'scriptsmtp.py|dnsmasq' "/proc/$p/cmdline" 2>/dev/null; then
+      kill -TERM "$p" 2>/dev/null; sleep 0.3; kill -KILL "$p" 2>/dev/null
+    fi
+  done
+  for ns in "${LAB_NAMESPACES[@]}"; do
+    lab_ns_exists "$ns" && ip netns del "$ns"
+    rm -rf "/etc/netns/$ns"
+  done
+  rmdir /etc/netns 2>/dev/null
+  if [[ -d "$LAB_DIR" ]]; then
+    if [[ -f "$LAB_DIR/$LAB_MARKER" ]]; then
+      rm -rf "$LAB_DIR"
+    else
+      lab_log "WARNING: $LAB_DIR has no $LAB_MARKER marker: left in place"
+    fi
+  fi
+  set -e
+  return 0
+}
+
+cmd_down() {
+  lab_require_root
+  lab_check_dir
+  take_lock
+  local t0=$SECONDS
+  do_down
+  local ns
+  for ns in "${LAB_NAMESPACES[@]}"; do
+    lab_ns_exists "$ns" && lab_die "namespace $ns still present"
+  done
+  lab_log "down in $((SECONDS - t0))s"
+}
+
+cmd_status() {
+  lab_check_dir
+  local ns any=0
+  for ns in "${LAB_NAMESPACES[@]}"; do
+    if lab_ns_exists "$ns"; then
+      any=1
+      printf 'netns %-10s up   processes: %s\n' "$ns" "$(ip netns pids "$ns" 2>/dev/null | wc -l)"
+      if lab_in "$ns" nft list table inet smtpdiag_fault >/dev/null 2>&1; then
+        printf '      %-10s fault chains: %s\n' "$ns" \
+          "$(lab_in "$ns" nft list table inet smtpdiag_fault | awk '$1=="chain"{printf "%s ", $2}')"
+      fi
+    else
+      printf 'netns %-10s down\n' "$ns"
+    fi
+  done
+  local f p
+  for f in dnsmasq scriptsmtp; do
+    p=$(cat "$LAB_DIR/$f.pid" 2>/dev/null || true)
+    if pid_alive "$p"; then echo "$f: running (pid $p)"; else echo "$f: not running"; fi
+  done
+  p=$(head -1 "$PF_QUEUE/pid/master.pid" 2>/dev/null | tr -dc 0-9 || true)
+  if pid_alive "$p"; then echo "postfix: running (master pid $p)"; else echo "postfix: not running"; fi
+  if lab_ns_exists "$LAB_NS_SERVER"; then
+    echo "listening in $LAB_NS_SERVER:"
+    ip netns exec "$LAB_NS_SERVER" ss -Htln | awk '{print "  " $4}' | sort -V | tr '\n' ' '
+    echo
+  fi
+  [[ -d "$LAB_DIR" ]] && echo "state dir: $LAB_DIR" || echo "state dir: absent"
+  ((any)) || return 3
+}
+
+usage() {
+  sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  exit 2
+}
+
+main() {
+  local cmd=${1:-}
+  shift || true
+  case "$cmd" in
+    up) cmd_up ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    exec)
+      (($#)) || usage
+      exec ip netns exec "$LAB_NS_CLIENT" "$@" ;;
+    *) usage ;;
+  esac
+}
+
+main "$@"
