@@ -1,6 +1,7 @@
 #include "convert.h"
 
 #include <cmath>
+#include <ctime>
 
 namespace smtpdiag_php {
 
@@ -75,7 +76,13 @@ void tls_to_zval(const smtpdiag::TlsObservation &t, zval *out)
 	add_str_or_null(out, "error", t.error);
 	add_assoc_bool(out, "verified", t.ok && t.verify_code == 0);
 	add_str_or_null(out, "verify_error", t.verify_error);
-	add_assoc_null(out, "certificate");
+	if (!t.chain.empty()) {
+		zval cert;
+		certificate_info_to_zval(smtpdiag::inspect_certificate(t.chain[0].get(), time(nullptr)), &cert);
+		add_assoc_zval(out, "certificate", &cert);
+	} else {
+		add_assoc_null(out, "certificate");
+	}
 }
 
 void port_to_zval(const smtpdiag::PortResult &p, zval *out)
@@ -124,6 +131,64 @@ void port_to_zval(const smtpdiag::PortResult &p, zval *out)
 }
 
 } // namespace
+
+void certificate_info_to_zval(const smtpdiag::CertificateInfo &c, zval *out)
+{
+	array_init(out);
+	add_str(out, "subject", c.subject);
+	add_str(out, "issuer", c.issuer);
+	zval san, key;
+	strings_to_zval(c.san, &san);
+	add_assoc_zval(out, "san", &san);
+	add_str(out, "not_before", c.not_before);
+	add_str(out, "not_after", c.not_after);
+	add_assoc_long(out, "days_left", c.days_left);
+	add_str(out, "serial", c.serial);
+	add_str(out, "fingerprint_sha256", c.fingerprint_sha256);
+	array_init(&key);
+	add_str(&key, "type", c.key_type);
+	add_assoc_long(&key, "bits", c.key_bits);
+	add_assoc_zval(out, "key", &key);
+	add_str(out, "signature_algorithm", c.signature_algorithm);
+}
+
+void certificate_report_to_zval(const smtpdiag::CertificateReport &r, zval *out)
+{
+	array_init(out);
+	add_assoc_bool(out, "ok", r.ok);
+	zval errors, chain, findings;
+	strings_to_zval(r.errors, &errors);
+	add_assoc_zval(out, "errors", &errors);
+	add_str_or_null(out, "protocol", r.protocol);
+	add_str_or_null(out, "cipher", r.cipher);
+	if (!r.chain.empty()) {
+		zval leaf;
+		certificate_info_to_zval(r.chain[0], &leaf);
+		add_assoc_zval(out, "certificate", &leaf);
+	} else {
+		add_assoc_null(out, "certificate");
+	}
+	array_init(&chain);
+	for (const auto &c : r.chain) {
+		zval item;
+		certificate_info_to_zval(c, &item);
+		add_next_index_zval(&chain, &item);
+	}
+	add_assoc_zval(out, "chain", &chain);
+	findings_to_zval(r.findings, &findings);
+	add_assoc_zval(out, "findings", &findings);
+	add_str(out, "host", r.probe.host);
+	add_str_or_null(out, "address", r.address);
+	add_str(out, "mode", r.mode);
+	add_assoc_bool(out, "verified", r.connected && r.system.verified);
+	add_str_or_null(out, "verify_error", r.connected ? r.system.error : std::string());
+	add_assoc_bool(out, "php_verified", r.connected && r.php.verified);
+	add_assoc_bool(out, "php_accepts", r.connected && r.php_accepts);
+	add_str(out, "php_ca", r.php_ca);
+	add_str_or_null(out, "greeting_name", r.greeting_name);
+	add_str_or_null(out, "error", r.error);
+	add_ms(out, "elapsed_ms", r.probe.elapsed_ms);
+}
 
 void findings_to_zval(const std::vector<smtpdiag::Finding> &findings, zval *out)
 {

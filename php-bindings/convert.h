@@ -8,11 +8,14 @@
 
 #include "diagnose/finding.h"
 #include "probe/probe.h"
+#include "tls/certificate_check.h"
 
 namespace smtpdiag_php {
 
 void findings_to_zval(const std::vector<smtpdiag::Finding> &findings, zval *out);
 void probe_result_to_zval(const smtpdiag::ProbeResult &result, zval *out);
+void certificate_info_to_zval(const smtpdiag::CertificateInfo &info, zval *out);
+void certificate_report_to_zval(const smtpdiag::CertificateReport &report, zval *out);
 
 } // namespace smtpdiag_php
 

@@ -12,6 +12,9 @@ namespace {
 
     /** Probes every SMTP port of $host on every address at once. */
     function smtpdiag_probe(string $host, array $options = []): array {}
+
+    /** Checks the TLS certificate of $host:$port and says whose fault a failure is. */
+    function smtpdiag_check_certificate(string $host, int $port, array $options = []): array {}
 }
 
 namespace SmtpDiag {

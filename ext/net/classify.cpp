@@ -69,17 +69,15 @@ Classification classify_connect(const ConnectOutcome& o, const IpAddress& target
   using K = ConnectOutcome::Kind;
   if (o.kind == K::Connected) return {PortState::Open, false};
 
-  if (o.err == EPERM || o.err == EACCES) {
-    // The kernel refused to send: a local firewall verdict, SELinux, or a
-    // per-user rule. Nothing left this host.
-    return {PortState::BlockedLocal, false};
-  }
-
+  // ICMP first: Linux reports an ICMPv6 "administratively prohibited" from
+  // a router as EACCES too (icmpv6_err_convert).
   if (o.icmp && (o.icmp->origin == IcmpInfo::Origin::Icmp ||
                  o.icmp->origin == IcmpInfo::Origin::Icmp6)) {
     const IcmpInfo& icmp = *o.icmp;
     const bool from_target = icmp.from && *icmp.from == target;
-    if (from_is_local && !target.is_loopback()) return {PortState::BlockedLocal, false};
+    // Sent by this host: a REJECT rule here. (Linux answers a closed TCP
+    // port with a RST, never ICMP, so this holds for a loopback target too.)
+    if (from_is_local) return {PortState::BlockedLocal, false};
     if (icmp_is_prohibited(icmp)) return {PortState::BlockedUpstream, true};
     if (icmp_is_port_unreachable(icmp)) {
       // The destination saying "closed" is a refusal; a router saying it
@@ -91,6 +89,11 @@ Classification classify_connect(const ConnectOutcome& o, const IpAddress& target
     return {PortState::Unreachable, true};
   }
   if (o.icmp && o.icmp->origin == IcmpInfo::Origin::Local) {
+    return {PortState::BlockedLocal, false};
+  }
+  if (o.err == EPERM || o.err == EACCES) {
+    // The kernel refused to send, with no ICMP from anyone: a local
+    // firewall verdict, SELinux, a per-user rule. Nothing left this host.
     return {PortState::BlockedLocal, false};
   }
 

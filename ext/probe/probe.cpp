@@ -175,6 +175,7 @@ void Run::on_connect(Target& t, ConnectOutcome&& o) {
       so.sni = name;
       so.verify_host = name;
     }
+    if (cfg_.sni) so.sni = *cfg_.sni;
     Target* raw = &t;
     t.session = std::make_unique<ProbeSession>(
         loop_, std::move(t.outcome.fd), deadline_, so,

@@ -30,6 +30,7 @@ struct ProbeConfig {
   std::string ca_file;
   std::string ca_path;
   std::string ehlo_name;
+  std::optional<std::string> sni;  // default: the host when it is a DNS name
   bool tls = true;
   bool trace = true;
   int max_hops = 12;

@@ -139,7 +139,10 @@ switch ($case) {
             $want = $i === 0 ? [3, 13] : [1, 1];
             check([$p['icmp']['type'] ?? null, $p['icmp']['code'] ?? null] === $want, "$a:587 ICMP admin-prohibited " . implode('/', $want), $p['icmp']);
             check(($p['blocked_at']['hop'] ?? null) === 2 && ($p['blocked_at']['address'] ?? null) === R2[$i], "$a:587 blocked_at hop 2", $p['blocked_at']);
-            check($p['errno'] === 'EHOSTUNREACH', "$a:587 EHOSTUNREACH", $p['errno']);
+            // Linux reports ICMP 3/13 as EHOSTUNREACH and ICMPv6 1/1 as EACCES:
+            // the ICMP sender, not the errno, says it was a router.
+            $errno = $i === 0 ? 'EHOSTUNREACH' : 'EACCES';
+            check($p['errno'] === $errno, "$a:587 $errno", $p['errno']);
         }
         check(in_array('port_blocked_upstream', codes($r), true), 'finding port_blocked_upstream', codes($r));
         break;

@@ -32,7 +32,7 @@ for entry in "${matrix[@]}"; do
   IFS=: read -r name fault user <<<"$entry"
   if ((${#cases[@]})) && [[ ! " ${cases[*]} " == *" $name "* ]]; then continue; fi
   bash "$here/fault.sh" clear >/dev/null 2>&1
-  [[ -n "$fault" ]] && bash "$here/fault.sh" apply "$fault" >/dev/null
+  [[ -n "$fault" ]] && bash "$here/fault.sh" apply "$fault" >/dev/null 2>&1
   cmd=(php -n -d "extension=$so" "$here/probe_cases.php" "$name")
   [[ -n "$user" ]] && cmd=(runuser -u "$user" -- "${cmd[@]}")
   out=$(timeout 60 ip netns exec sd-client "${cmd[@]}" 2>&1)

@@ -1,0 +1,125 @@
+// Findings for a certificate check: one per error, worded by the catalog,
+// plus smtp_redirected when something else answered for the host.
+#include <algorithm>
+#include <cctype>
+
+#include "tls/certificate_check.h"
+
+namespace smtpdiag {
+
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += ", ";
+    out += s;
+  }
+  return out;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s;
+}
+
+std::string strip_prefix(const std::string& name) {
+  const auto colon = name.find(':');
+  return colon == std::string::npos ? name : name.substr(colon + 1);
+}
+
+// Does a certificate name pattern ("*.example.com") cover `host`?
+bool pattern_covers(const std::string& pattern, const std::string& host) {
+  const std::string p = lower(pattern), h = lower(host);
+  if (p == h) return true;
+  if (p.rfind("*.", 0) == 0) {
+    const auto dot = h.find('.');
+    return dot != std::string::npos && h.substr(dot) == p.substr(1);
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<Finding> certificate_findings(const CertificateReport& r, const CertificateCheckConfig& cfg) {
+  std::vector<Finding> out;
+  if (r.chain.empty()) return out;
+  const CertificateInfo& leaf = r.chain[0];
+  std::map<std::string, std::string> params = {
+      {"host", cfg.probe.host},
+      {"port", std::to_string(cfg.port)},
+      {"address", r.address},
+      {"subject", leaf.subject},
+      {"issuer", leaf.issuer},
+      {"not_before", leaf.not_before},
+      {"not_after", leaf.not_after},
+      {"days_left", std::to_string(leaf.days_left)},
+      {"days_ago", std::to_string(-leaf.days_left)},
+      {"names", r.covered_names.empty() ? std::string("no names at all") : join(r.covered_names)},
+      {"php_ca", r.php_ca},
+      {"protocol", r.protocol},
+      {"key", leaf.key_type + " " + std::to_string(leaf.key_bits) + " bits"},
+      {"signature", leaf.signature_algorithm},
+      {"verify_error", r.system.error},
+      {"php_error", r.php.error},
+      {"warn_days", std::to_string(cfg.warn_days)},
+  };
+  // Which certificate is weak, for the weak_* findings.
+  for (const auto& c : r.chain) {
+    if ((c.key_type == "RSA" || c.key_type == "DSA") && c.key_bits < 2048) {
+      params["key"] = c.key_type + " " + std::to_string(c.key_bits) + " bits (" + c.subject + ")";
+      break;
+    }
+  }
+  for (const auto& c : r.chain) {
+    const std::string& s = c.signature_algorithm;
+    if (s.find("sha1") != std::string::npos || s.find("SHA1") != std::string::npos ||
+        s.find("md5") != std::string::npos || s.find("MD5") != std::string::npos) {
+      params["signature"] = s + " (" + c.subject + ")";
+      break;
+    }
+  }
+  const std::vector<std::pair<std::string, EvidenceValue>> base = {
+      {"host", cfg.probe.host},
+      {"port", static_cast<int64_t>(cfg.port)},
+      {"address", r.address},
+      {"subject", leaf.subject},
+      {"issuer", leaf.issuer},
+      {"not_after", leaf.not_after},
+      {"days_left", static_cast<int64_t>(leaf.days_left)},
+      {"names", join(r.covered_names)},
+      {"php_ca", r.php_ca},
+      {"php_accepts", r.php_accepts},
+  };
+  for (const std::string& e : r.errors) {
+    std::string code = "cert_" + e;
+    if (e == "protocol_mismatch") code = "tls_protocol_mismatch";
+    if (e == "ca_bundle_stale") code = "ca_bundle_stale";
+    out.push_back(make_finding(code, params, base));
+  }
+
+  // A transparent SMTP redirect: neither the greeting nor the certificate
+  // is the host asked for, and they agree with each other (or the greeting
+  // names a host outside the asked-for domain).
+  const std::string host = lower(cfg.probe.host);
+  const std::string greeting = lower(r.greeting_name);
+  const bool host_is_name = !IpAddress::parse(host).has_value();
+  const bool cert_covers_host = std::any_of(r.covered_names.begin(), r.covered_names.end(),
+                                            [&](const std::string& n) { return pattern_covers(strip_prefix(n), host); });
+  const bool cert_covers_greeting = !greeting.empty() &&
+      std::any_of(r.covered_names.begin(), r.covered_names.end(),
+                  [&](const std::string& n) { return pattern_covers(strip_prefix(n), greeting); });
+  if (host_is_name && !cert_covers_host && !greeting.empty() && greeting != host &&
+      greeting.find('.') != std::string::npos && cert_covers_greeting) {
+    auto p = params;
+    p["answered"] = r.greeting_name;
+    auto ev = base;
+    ev.push_back({"greeting_name", r.greeting_name});
+    out.insert(out.begin(), make_finding("smtp_redirected", p, ev));
+  }
+  sort_findings(out);
+  return out;
+}
+
+}  // namespace smtpdiag
