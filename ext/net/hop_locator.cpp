@@ -53,15 +53,9 @@ std::optional<BlockLocation> locate_sender(const HopTrace& probe, const std::opt
   at.hop = hop_of(probe, *who);
   if (at.hop == 0) {
     // Not seen as time-exceeded (different source address): it sits just
-    // after the last hop that answered.
-    const int h = hops_seen(probe);
-    if (h < static_cast<int>(probe.size()) && probe[h].kind != Kind::Silent &&
-        probe[h].from && *probe[h].from == *who) {
-      at.hop = h;  // the hop that answered last forwarded no further
-      if (at.hop == 0) at.hop = 1;
-    } else {
-      at.hop = h > 0 ? h : 1;
-    }
+    // after the last hop that answered: those hops are known by their
+    // addresses, so it is none of them.
+    at.hop = hops_seen(probe) + 1;
   }
   return at;
 }
@@ -109,8 +103,10 @@ LocatedState locate_block(PortState state, const std::optional<IcmpInfo>& icmp,
         out.at = locate_sender(probe, probe[h].from);
         return out;
       }
-      if (h < static_cast<int>(probe.size()) && probe[h].kind != Kind::Silent) {
-        return out;  // reached or something unusual: no silent drop to place
+      if (h >= static_cast<int>(probe.size()) || probe[h].kind != Kind::Silent) {
+        // Reached, something unusual, or every TTL tried met a router (the
+        // drop is further away than the trace looked): nothing to place.
+        return out;
       }
       if (h == 0) {
         if (ref_hop1_answers) {

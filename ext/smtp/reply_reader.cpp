@@ -58,6 +58,13 @@ std::string sanitize_line(std::string_view raw, bool* had_control) {
       for (size_t k = 1; ok && k < len; ++k)
         ok = (static_cast<unsigned char>(raw[i + k]) & 0xc0) == 0x80;
       if (ok) {
+        // RFC 3629 4: no overlong forms, no surrogates, nothing past U+10FFFF
+        // (PHP's json_encode() refuses the whole result otherwise).
+        const auto c1 = static_cast<unsigned char>(raw[i + 1]);
+        ok = !((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f) ||
+               (c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 > 0x8f));
+      }
+      if (ok) {
         out.append(raw.substr(i, len));
         i += len - 1;
         continue;
@@ -85,10 +92,12 @@ void ReplyReader::feed(std::string_view bytes) {
     buf_.erase(0, pos_);
     pos_ = 0;
   }
-  const size_t cap = limits_.max_reply + limits_.max_line;
-  const size_t room = buf_.size() - pos_ < cap ? cap - (buf_.size() - pos_) : 0;
   // Keep one byte past the cap so that next() sees the overflow.
-  buf_.append(bytes.substr(0, std::min(bytes.size(), room + 1)));
+  const size_t limit = limits_.max_reply + limits_.max_line + 1;
+  const size_t pending = buf_.size() - pos_;
+  const size_t room = pending < limit ? limit - pending : 0;
+  if (bytes.size() > room) overflow_ = true;
+  buf_.append(bytes.substr(0, std::min(bytes.size(), room)));
 }
 
 void ReplyReader::clear() {
@@ -96,6 +105,7 @@ void ReplyReader::clear() {
   pos_ = 0;
   error_ = ReplyError::None;
   eof_ = false;
+  overflow_ = false;
 }
 
 ReplyReader::Status ReplyReader::next(SmtpReply* out) {
@@ -110,8 +120,14 @@ ReplyReader::Status ReplyReader::next(SmtpReply* out) {
         error_ = ReplyError::LineTooLong;
         return Status::Error;
       }
-      if (eof_ && buf_.size() > cursor) {
+      // pos_, not cursor: EOF right after a "ddd-" line is mid-reply too.
+      if (eof_ && buf_.size() > pos_) {
         error_ = ReplyError::ClosedMidReply;
+        return Status::Error;
+      }
+      if (overflow_) {
+        // Bytes past the cap were dropped: what follows cannot be trusted.
+        error_ = ReplyError::ReplyTooLarge;
         return Status::Error;
       }
       return Status::NeedMore;

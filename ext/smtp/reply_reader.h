@@ -65,6 +65,7 @@ class ReplyReader {
   bool eof_ = false;
   bool bare_lf_ = false;
   bool control_bytes_ = false;
+  bool overflow_ = false;  // bytes were dropped at the cap
   ReplyError error_ = ReplyError::None;
 };
 
