@@ -190,6 +190,71 @@ void certificate_report_to_zval(const smtpdiag::CertificateReport &r, zval *out)
 	add_ms(out, "elapsed_ms", r.probe.elapsed_ms);
 }
 
+void send_result_to_zval(const smtpdiag::SendResult &r, zval *out)
+{
+	const smtpdiag::SendObservation &s = r.session;
+	array_init(out);
+	add_assoc_bool(out, "ok", s.ok);
+	add_str(out, "stage", s.stage);
+	if (s.reply) {
+		zval reply;
+		array_init(&reply);
+		add_assoc_long(&reply, "code", s.reply->code);
+		add_str_or_null(&reply, "enhanced", s.reply->enhanced);
+		add_str(&reply, "text", s.reply->text);
+		add_assoc_zval(out, "reply", &reply);
+	} else {
+		add_assoc_null(out, "reply");
+	}
+	zval transcript, timings, recipients, findings;
+	array_init_size(&transcript, static_cast<uint32_t>(s.transcript.size()));
+	for (const auto &line : s.transcript) {
+		zval item;
+		array_init(&item);
+		add_assoc_stringl(&item, "dir", &line.dir, 1);
+		add_str(&item, "text", line.text);
+		add_ms(&item, "t_ms", line.t_ms);
+		add_next_index_zval(&transcript, &item);
+	}
+	add_assoc_zval(out, "transcript", &transcript);
+	array_init(&timings);
+	if (r.dns_status != "literal") add_ms(&timings, "dns", r.dns_ms);
+	for (const auto &[stage, ms] : s.timings) add_ms(&timings, stage.c_str(), ms);
+	add_assoc_zval(out, "timings", &timings);
+	add_str_or_null(out, "message_id", s.ok ? s.message_id : std::string());
+	findings_to_zval(r.findings, &findings);
+	add_assoc_zval(out, "findings", &findings);
+	array_init(&recipients);
+	for (const auto &rr : s.recipients) {
+		zval item;
+		array_init(&item);
+		add_str(&item, "address", rr.address);
+		add_assoc_bool(&item, "accepted", rr.accepted);
+		add_assoc_long(&item, "code", rr.reply.code);
+		add_str_or_null(&item, "enhanced", rr.reply.enhanced);
+		add_str(&item, "text", rr.reply.text);
+		add_next_index_zval(&recipients, &item);
+	}
+	add_assoc_zval(out, "recipients", &recipients);
+	add_str_or_null(out, "address", r.address);
+	if (!s.tls_mode.empty()) {
+		zval tls;
+		array_init(&tls);
+		add_str(&tls, "mode", s.tls_mode);
+		add_assoc_bool(&tls, "ok", s.tls_ok);
+		add_str_or_null(&tls, "protocol", s.tls_protocol);
+		add_str_or_null(&tls, "cipher", s.tls_cipher);
+		add_assoc_bool(&tls, "verified", s.tls_ok && s.verify_code == 0);
+		add_str_or_null(&tls, "verify_error", s.verify_error);
+		add_assoc_zval(out, "tls", &tls);
+	} else {
+		add_assoc_null(out, "tls");
+	}
+	add_str_or_null(out, "auth_mechanism", s.auth_mechanism);
+	add_str_or_null(out, "error", s.error);
+	add_ms(out, "elapsed_ms", r.elapsed_ms);
+}
+
 void findings_to_zval(const std::vector<smtpdiag::Finding> &findings, zval *out)
 {
 	array_init_size(out, static_cast<uint32_t>(findings.size()));

@@ -8,6 +8,7 @@
 
 #include "diagnose/finding.h"
 #include "probe/probe.h"
+#include "smtp/send_test.h"
 #include "tls/certificate_check.h"
 
 namespace smtpdiag_php {
@@ -16,6 +17,7 @@ void findings_to_zval(const std::vector<smtpdiag::Finding> &findings, zval *out)
 void probe_result_to_zval(const smtpdiag::ProbeResult &result, zval *out);
 void certificate_info_to_zval(const smtpdiag::CertificateInfo &info, zval *out);
 void certificate_report_to_zval(const smtpdiag::CertificateReport &report, zval *out);
+void send_result_to_zval(const smtpdiag::SendResult &result, zval *out);
 
 } // namespace smtpdiag_php
 

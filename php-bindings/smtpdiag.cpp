@@ -7,12 +7,19 @@
 
 extern "C" {
 #include "ext/standard/info.h"
+#include "zend_attributes.h"
 #include "zend_exceptions.h"
 }
 
 #include <string>
 
+/* gen_stub.php writes C: its register_smtpdiag_symbols() passes the void*
+ * of zend_hash_str_find_ptr() where a zend_function* is expected, which C++
+ * refuses. Cast it, for the generated header only. */
+#define zend_hash_str_find_ptr(ht, str, len) \
+	static_cast<zend_function *>((zend_hash_str_find_ptr)((ht), (str), (len)))
 #include "smtpdiag_arginfo.h"
+#undef zend_hash_str_find_ptr
 #include "smtpdiag_core.h"
 
 ZEND_DECLARE_MODULE_GLOBALS(smtpdiag)
@@ -50,6 +57,7 @@ static PHP_GINIT_FUNCTION(smtpdiag)
 static PHP_MINIT_FUNCTION(smtpdiag)
 {
 	REGISTER_INI_ENTRIES();
+	register_smtpdiag_symbols(module_number);
 	smtpdiag_exception_ce = register_class_SmtpDiag_Exception(zend_ce_exception);
 	std::string error;
 	if (!smtpdiag::global_init(&error)) {

@@ -15,6 +15,9 @@ namespace {
 
     /** Checks the TLS certificate of $host:$port and says whose fault a failure is. */
     function smtpdiag_check_certificate(string $host, int $port, array $options = []): array {}
+
+    /** Sends one real message through $config's server and reports every stage. */
+    function smtpdiag_send_test(#[\SensitiveParameter] array $config, array $message, array $options = []): array {}
 }
 
 namespace SmtpDiag {

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 8aecaf408045c6675655e08ae2f2aae133326607 */
+ * Stub hash: 6d740f3cda70b0d949193f5cd902488858713e5f */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_smtpdiag_version, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -15,16 +15,24 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_smtpdiag_check_certificate, 0, 2
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_smtpdiag_send_test, 0, 2, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, config, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, message, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
+ZEND_END_ARG_INFO()
+
 
 ZEND_FUNCTION(smtpdiag_version);
 ZEND_FUNCTION(smtpdiag_probe);
 ZEND_FUNCTION(smtpdiag_check_certificate);
+ZEND_FUNCTION(smtpdiag_send_test);
 
 
 static const zend_function_entry ext_functions[] = {
 	ZEND_FE(smtpdiag_version, arginfo_smtpdiag_version)
 	ZEND_FE(smtpdiag_probe, arginfo_smtpdiag_probe)
 	ZEND_FE(smtpdiag_check_certificate, arginfo_smtpdiag_check_certificate)
+	ZEND_FE(smtpdiag_send_test, arginfo_smtpdiag_send_test)
 	ZEND_FE_END
 };
 
@@ -32,6 +40,12 @@ static const zend_function_entry ext_functions[] = {
 static const zend_function_entry class_SmtpDiag_Exception_methods[] = {
 	ZEND_FE_END
 };
+
+static void register_smtpdiag_symbols(int module_number)
+{
+
+	zend_add_parameter_attribute(zend_hash_str_find_ptr(CG(function_table), "smtpdiag_send_test", sizeof("smtpdiag_send_test") - 1), 0, ZSTR_KNOWN(ZEND_STR_SENSITIVEPARAMETER), 0);
+}
 
 static zend_class_entry *register_class_SmtpDiag_Exception(zend_class_entry *class_entry_Exception)
 {

@@ -4,6 +4,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -45,9 +46,17 @@ void SmtpConnection::close() {
 
 void SmtpConnection::start_plain() {
   loop_.watch(fd_.get(), EPOLLIN | EPOLLRDHUP, [this](uint32_t ev) { on_io(ev); });
-  timer_ = loop_.add_timer(deadline_.at(), [this] {
+  expect_reply_by(deadline_.at(), "answer from the server");
+}
+
+void SmtpConnection::expect_reply_by(TimePoint until, const std::string& what) {
+  if (closed_) return;
+  if (timer_) loop_.cancel_timer(timer_);
+  const TimePoint at = std::min(until, deadline_.at());
+  waiting_for_ = what;
+  timer_ = loop_.add_timer(at, [this] {
     timer_ = 0;
-    fail(ConnError::Timeout, "no answer from the server before the deadline");
+    fail(ConnError::Timeout, "no " + waiting_for_ + " before the deadline");
   });
 }
 
@@ -183,6 +192,13 @@ void SmtpConnection::send_line(const std::string& line, const std::string& shown
   transcript_.push_back({'C', shown.empty() ? line : shown, now_ms()});
   out_ += line;
   out_ += "\r\n";
+  flush();
+}
+
+void SmtpConnection::send_raw(const std::string& bytes, const std::string& summary) {
+  if (closed_ || failed_) return;
+  transcript_.push_back({'C', summary, now_ms()});
+  out_ += bytes;
   flush();
 }
 

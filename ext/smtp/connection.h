@@ -59,6 +59,12 @@ class SmtpConnection {
   // Sends "line\r\n"; `shown` is what the transcript records instead
   // (for credentials), empty to record the line itself.
   void send_line(const std::string& line, const std::string& shown = {});
+  // Sends bytes as they are (message content after DATA), recording only
+  // `summary` in the transcript.
+  void send_raw(const std::string& bytes, const std::string& summary);
+  // The next reply must come before `until` (and always before the call's
+  // deadline); `what` names the wait in the timeout error.
+  void expect_reply_by(TimePoint until, const std::string& what);
   void close();
 
   bool tls_active() const { return tls_ && tls_ready_; }
@@ -94,6 +100,7 @@ class SmtpConnection {
   std::string out_;
   size_t out_done_ = 0;
   EventLoop::TimerId timer_ = 0;
+  std::string waiting_for_ = "answer from the server";
   bool closed_ = false;
   bool failed_ = false;
   bool in_callback_ = false;
