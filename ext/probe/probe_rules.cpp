@@ -180,7 +180,7 @@ std::vector<Finding> probe_findings(const ProbeResult& r) {
       params["error"] = p.smtp->error;
       if (p.smtp->greeted) ev.push_back({"banner", p.smtp->banner});
       if (!p.smtp->error_code.empty()) ev.push_back({"error", p.smtp->error});
-      params["ms"] = std::to_string(static_cast<long>(r.elapsed_ms));
+      params["ms"] = std::to_string(static_cast<long>(p.smtp->stopped_ms));
     }
     if (p.tls) {
       params["mode"] = p.tls->mode;

@@ -178,6 +178,7 @@ void ProbeSession::finish() {
   if (obs_.error_code.empty()) obs_.stage = "done";
   set_state(State::Done);
   obs_.transcript = conn_->transcript();
+  obs_.stopped_ms = conn_->now_ms();
   conn_->close();
   auto done = std::move(done_);
   done(std::move(obs_), std::move(tls_));

@@ -41,6 +41,7 @@ struct SmtpObservation {
   int last_code = 0;             // the last reply code seen
   std::string last_reply;        // and its text
   double ehlo_ms = 0;
+  double stopped_ms = 0;         // from TCP connect to where it stopped
   std::vector<TranscriptLine> transcript;
 };
 

@@ -36,6 +36,26 @@
 #   2613 bare_lf
 #   Log: $LAB_DIR/scriptsmtp.log, accepted messages: $LAB_DIR/script-mail/.
 #
+# Certificate matrix, also scriptsmtp.py on 198.51.100.26 / [2001:db8:2::26]
+# (certs.sh makes the certificates; each NAME.lab.test has A 198.51.100.26
+# and AAAA 2001:db8:2::26). Port 3000+N: `normal` (STARTTLS), port 3100+N:
+# `implicit_tls`, both serving NAME-chain.pem:
+#    N  NAME        certificate                              connect as
+#    1  valid       valid.lab.test, leaf + intermediate      valid.lab.test
+#    2  expired     expired 5 days ago                       expired.lab.test
+#    3  notyet      valid from now + 5 days                  notyet.lab.test
+#    4  expiring    expires in 3 days                        expiring.lab.test
+#    5  wrongname   CN/SAN other.lab.test                    wrongname.lab.test
+#    6  wild        *.lab.test                               wild.lab.test
+#    7  wildmiss    *.other.test                             wildmiss.lab.test
+#    8  ipsan       SAN IP:198.51.100.26 only                198.51.100.26
+#    9  selfsigned  self-signed leaf, sent alone             selfsigned.lab.test
+#   10  noint       leaf only, intermediate not sent         noint.lab.test
+#   11  rsa1024     RSA 1024-bit key                         rsa1024.lab.test
+#   12  sha1        signed with SHA-1                        sha1.lab.test
+#   13  tls10       valid, but the server speaks TLS 1.0 only tls10.lab.test
+#   e.g. expired: STARTTLS on 3002, implicit TLS on 3102. Tests: run-cert-cases.sh.
+#
 # State lives in ${SMTPDIAG_LAB_DIR:-/tmp/smtpdiag-lab}; certificates in
 # $LAB_DIR/certs (root.pem is the CA to trust). Faults: tests/lab/fault.sh.
 set -euo pipefail
@@ -52,6 +72,19 @@ SCRIPT_PORTS=(
   "2605=slow" "2606=silent" "2607=accept_close" "2608=binary" "2609=mixed_codes"
   "2610=long_line" "2611=endless_multiline" "2612=greeting_554" "2613=bare_lf"
 )
+# The certificate matrix: CERT_NAMES[N-1] is served on 3000+N (STARTTLS) and
+# 3100+N (implicit TLS); see the table above.
+CERT_NAMES=(valid expired notyet expiring wrongname wild wildmiss ipsan selfsigned noint rsa1024 sha1 tls10)
+cert_ports() {
+  local i name opt
+  for i in "${!CERT_NAMES[@]}"; do
+    name=${CERT_NAMES[$i]}
+    opt=",cert=$name"
+    [[ "$name" == tls10 ]] && opt+=",tls=1.0"
+    SCRIPT_PORTS+=("$((3001 + i))=normal$opt" "$((3101 + i))=implicit_tls$opt")
+  done
+}
+cert_ports
 
 # ---------------------------------------------------------------------------
 # helpers
@@ -169,6 +202,8 @@ net_verify() {
 # ---------------------------------------------------------------------------
 
 dns_up() {
+  local cert_records=() n
+  for n in "${CERT_NAMES[@]}"; do cert_records+=("--host-record=$n.lab.test,198.51.100.26,2001:db8:2::26"); done
   lab_in "$LAB_NS_SERVER" dnsmasq \
     --conf-file=/dev/null \
     --pid-file="$LAB_DIR/dnsmasq.pid" \
@@ -182,6 +217,7 @@ dns_up() {
     --host-record=script.lab.test,198.51.100.26,2001:db8:2::26 \
     --host-record=v4only.lab.test,198.51.100.25 \
     --host-record=v6only.lab.test,2001:db8:2::25 \
+    "${cert_records[@]}" \
     --mx-host=lab.test,mail.lab.test,10 \
     --txt-record=lab.test,"v=spf1 ip4:192.0.2.10 -all" 9<&-
   wait_until 5 test -s "$LAB_DIR/dnsmasq.pid" || lab_die "dnsmasq did not start (see $LAB_DIR/dnsmasq.log)"
@@ -350,7 +386,7 @@ script_up() {
   done
   mkdir -p "$LAB_DIR/script-mail"
   ip netns exec "$LAB_NS_SERVER" setsid "$LAB_PY" "$LAB_HERE/scriptsmtp.py" \
-    --cert "$LAB_DIR/certs/script-chain.pem" --key "$LAB_DIR/certs/script.key" \
+    --cert "$LAB_DIR/certs/script-chain.pem" --key "$LAB_DIR/certs/script.key" --cert-dir "$LAB_DIR/certs" \
     --log "$LAB_DIR/scriptsmtp.log" --pidfile "$LAB_DIR/scriptsmtp.pid" \
     --spool "$LAB_DIR/script-mail" "${args[@]}" \
     </dev/null >>"$LAB_DIR/scriptsmtp.stderr" 2>&1 9<&- &
@@ -369,6 +405,7 @@ listeners_ready() {
               '[2001:db8:2::25]:25' '[2001:db8:2::25]:465' '[2001:db8:2::25]:587' '[2001:db8:2::25]:2525' \
               198.51.100.26:25 198.51.100.26:465 198.51.100.26:587 198.51.100.26:2613 \
               '[2001:db8:2::26]:25' '[2001:db8:2::26]:2613' \
+              198.51.100.26:3001 198.51.100.26:3113 '[2001:db8:2::26]:3001' '[2001:db8:2::26]:3113' \
               198.51.100.53:53 '[2001:db8:2::53]:53'; do
     grep -qxF -- "$want" <<<"$have" || absent=1
   done

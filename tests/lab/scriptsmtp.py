@@ -6,7 +6,16 @@ Listens on several ADDR:PORT, each with its own behaviour:
     scriptsmtp.py --cert CHAIN --key KEY --log FILE --pidfile FILE \
         --listen 198.51.100.26:25=normal \
         --listen '[2001:db8:2::26]:25=normal' \
-        --listen 198.51.100.26:2601=greeting_delay:30
+        --listen 198.51.100.26:2601=greeting_delay:30 \
+        --listen 198.51.100.26:3002=normal,cert=expired \
+        --listen 198.51.100.26:3113=implicit_tls,cert=tls10,tls=1.0
+
+Listener options (after the behaviour, comma-separated):
+  cert=NAME   serve CERT_DIR/NAME-chain.pem with CERT_DIR/NAME.key instead of
+              --cert/--key (CERT_DIR: --cert-dir, default the directory of
+              --cert). Such a context runs at OpenSSL security level 0, so
+              weak lab certificates (RSA 1024, SHA-1) load; the client decides.
+  tls=1.0     accept TLS 1.0 only (min = max = TLSv1, ciphers at SECLEVEL=0)
 
 Behaviours (one coroutine each, registered in BEHAVIOURS at the bottom):
   normal               ESMTP with STARTTLS (real TLS), AUTH PLAIN LOGIN after TLS
@@ -95,8 +104,9 @@ class Conn:
     """One client connection: raw socket, optional TLS via memory BIOs,
     a receive buffer, line reading with timeouts and logging."""
 
-    def __init__(self, server, sock, peer, listen, behaviour, cid):
+    def __init__(self, server, sock, peer, listen, behaviour, cid, tls_ctx=None):
         self.server = server
+        self.tls_ctx = tls_ctx or server.tls_ctx  # this listener's certificate
         self.loop = asyncio.get_running_loop()
         self.sock = sock
         self.peer = peer
@@ -291,7 +301,7 @@ class Session:
 
     @property
     def ctx(self):
-        return self.c.server.tls_ctx
+        return self.c.tls_ctx
 
     async def greet(self):
         await self.c.reply(220, BANNER)
@@ -486,7 +496,7 @@ async def b_normal(conn, arg):
 
 
 async def b_implicit_tls(conn, arg):
-    await conn.start_tls(conn.server.tls_ctx, "implicit TLS")
+    await conn.start_tls(conn.tls_ctx, "implicit TLS")
     s = Session(conn, starttls=False)
     await s.greet()
     await s.run()
@@ -657,11 +667,26 @@ BEHAVIOURS = {
 # ---------------------------------------------------------------------------
 
 
+LISTEN_OPTIONS = {"cert", "tls"}
+
+
 def parse_listen(spec):
-    """'198.51.100.26:25=normal' / '[2001:db8:2::26]:2601=greeting_delay:3'"""
-    addr_part, eq, beh = spec.partition("=")
-    if not eq or not beh:
-        raise ValueError(f"--listen {spec!r}: expected ADDR:PORT=BEHAVIOUR[:ARG]")
+    """'198.51.100.26:25=normal' / '[2001:db8:2::26]:2601=greeting_delay:3'
+    / '198.51.100.26:3101=implicit_tls,cert=valid' / '...,tls=1.0'"""
+    addr_part, eq, rest = spec.partition("=")
+    if not eq or not rest:
+        raise ValueError(f"--listen {spec!r}: expected ADDR:PORT=BEHAVIOUR[:ARG][,cert=NAME][,tls=1.0]")
+    beh, *optparts = rest.split(",")
+    opts = {}
+    for o in optparts:
+        k, eq2, v = o.partition("=")
+        if not eq2 or k not in LISTEN_OPTIONS or not v:
+            raise ValueError(f"--listen {spec!r}: bad option {o!r} (known: cert=NAME, tls=1.0)")
+        opts[k] = v
+    if opts.get("tls", "1.0") != "1.0":
+        raise ValueError(f"--listen {spec!r}: only tls=1.0 is supported")
+    if "cert" in opts and not opts["cert"].replace("-", "").replace("_", "").isalnum():
+        raise ValueError(f"--listen {spec!r}: bad certificate name {opts['cert']!r}")
     if addr_part.startswith("["):
         host, sep, port = addr_part[1:].partition("]:")
         family = socket.AF_INET6
@@ -674,7 +699,7 @@ def parse_listen(spec):
     if name not in BEHAVIOURS:
         raise ValueError(f"--listen {spec!r}: unknown behaviour {name!r} (known: {', '.join(sorted(BEHAVIOURS))})")
     label = f"[{host}]:{port}" if family == socket.AF_INET6 else f"{host}:{port}"
-    return family, host, int(port), name, arg, label
+    return family, host, int(port), name, arg, label, opts
 
 
 class Server:
@@ -683,6 +708,8 @@ class Server:
         self.log = Log(args.log)
         self.tls_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.tls_ctx.load_cert_chain(args.cert, args.key)
+        self.cert_dir = args.cert_dir or os.path.dirname(os.path.abspath(args.cert))
+        self.contexts = {}  # (cert NAME, tls) -> SSLContext
         self.auth_user = args.auth_user
         self.auth_pass = args.auth_pass
         self.spool = args.spool
@@ -700,9 +727,29 @@ class Server:
                 f.write(f"X-Lab-Rcpt-To: {r}\r\n".encode("latin-1", "replace"))
             f.write(b"\r\n".join(body) + b"\r\n")
 
+    def context_for(self, opts):
+        """The TLS context of a listener with options (None: the default)."""
+        if not opts:
+            return None
+        key = (opts.get("cert"), opts.get("tls"))
+        if key not in self.contexts:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+            if opts.get("tls") == "1.0":
+                ctx.minimum_version = ssl.TLSVersion.TLSv1
+                ctx.maximum_version = ssl.TLSVersion.TLSv1
+            if "cert" in opts:
+                base = os.path.join(self.cert_dir, opts["cert"])
+                ctx.load_cert_chain(base + "-chain.pem", base + ".key")
+            else:
+                ctx.load_cert_chain(self.args.cert, self.args.key)
+            self.contexts[key] = ctx
+        return self.contexts[key]
+
     def open_listeners(self):
         for spec in self.args.listen:
-            family, host, port, name, arg, label = parse_listen(spec)
+            family, host, port, name, arg, label, opts = parse_listen(spec)
+            ctx = self.context_for(opts)
             s = socket.socket(family, socket.SOCK_STREAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if family == socket.AF_INET6:
@@ -710,10 +757,11 @@ class Server:
             s.bind((host, port))
             s.listen(128)
             s.setblocking(False)
-            self.listeners.append((s, name, arg, label))
-            self.log.write(f"- {label} {name} LISTEN {arg}".rstrip())
+            self.listeners.append((s, name, arg, label, ctx))
+            detail = " ".join([arg] * bool(arg) + [f"{k}={v}" for k, v in sorted(opts.items())])
+            self.log.write(f"- {label} {name} LISTEN {detail}".rstrip())
 
-    async def accept_loop(self, lsock, name, arg, label):
+    async def accept_loop(self, lsock, name, arg, label, ctx):
         loop = asyncio.get_running_loop()
         while True:
             try:
@@ -725,7 +773,7 @@ class Server:
             csock.setblocking(False)
             self.next_id += 1
             beh = f"{name}:{arg}" if arg else name
-            conn = Conn(self, csock, peer, label, beh, self.next_id)
+            conn = Conn(self, csock, peer, label, beh, self.next_id, ctx)
             if len(self.tasks) >= self.args.max_conns:
                 conn.log("ACCEPT", f"from {peer[0]}:{peer[1]}")
                 conn.log("CLOSE", "too many connections")
@@ -791,6 +839,7 @@ def main():
     p = argparse.ArgumentParser(description="smtpdiag lab scriptable SMTP server")
     p.add_argument("--cert", required=True, help="certificate chain (leaf first), PEM")
     p.add_argument("--key", required=True, help="private key, PEM")
+    p.add_argument("--cert-dir", help="where cert=NAME listeners find NAME-chain.pem and NAME.key (default: --cert's directory)")
     p.add_argument("--listen", action="append", required=True, metavar="ADDR:PORT=BEHAVIOUR[:ARG]")
     p.add_argument("--log", default="-", help="log file ('-' = stderr)")
     p.add_argument("--pidfile", help="written once all listeners are bound")

@@ -120,6 +120,11 @@ probe baseline "${C[@]}" \
   "tls:$M4:25:starttls:mail.lab.test=ok" "tls:$M6:587:starttls:mail.lab.test=ok" \
   "tls:$M4:465:implicit:mail.lab.test=ok" "tls:$S4:25:starttls:script.lab.test=ok" \
   "tls:$S6:465:implicit:script.lab.test=ok" "tls:$S4:465:implicit:mail.lab.test=Hostname mismatch" \
+  "dns:$D4:expired.lab.test:A=198.51.100.26" "dns:$D4:tls10.lab.test:AAAA=2001:db8:2::26" \
+  "tls:$S4:3001:starttls:valid.lab.test=ok" "tls:$S6:3106:implicit:wild.lab.test=ok" \
+  "tls:$S4:3102:implicit:expired.lab.test=certificate has expired" \
+  "tls:$S6:3005:starttls:wrongname.lab.test=Hostname mismatch" \
+  "tls:$S4:3110:implicit:noint.lab.test=unable to get local issuer certificate" \
   "auth:$M4:587:starttls=235" "auth:$M6:465:implicit=235" "auth:$S4:587:starttls:script.lab.test=235" \
   "send:$M4:25:user@lab.test=$LAB_DIR/mail/lab.test/user/new/*" \
   "send:$M6:2525:someone@example.test=$LAB_DIR/mail/relayed/new/*" \
