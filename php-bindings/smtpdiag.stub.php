@@ -16,6 +16,9 @@ namespace {
     /** Checks the TLS certificate of $host:$port and says whose fault a failure is. */
     function smtpdiag_check_certificate(string $host, int $port, array $options = []): array {}
 
+    /** Evaluates SPF (RFC 7208 check_host) for $ip sending as $sender. */
+    function smtpdiag_check_spf(string $ip, string $sender, array $options = []): array {}
+
     /** Sends one real message through $config's server and reports every stage. */
     function smtpdiag_send_test(#[\SensitiveParameter] array $config, array $message, array $options = []): array {}
 }

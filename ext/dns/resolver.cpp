@@ -166,7 +166,127 @@ void on_mx(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int ale
   q->done(dns_status_from_ares(status), std::move(out));
 }
 
+struct RecordsQuery {
+  Resolver::RecordsCallback done;
+  RRType type;
+  size_t* pending;
+};
+
+void on_records(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
+  std::unique_ptr<RecordsQuery> q(static_cast<RecordsQuery*>(arg));
+  --*q->pending;
+  DnsRecords out;
+  if (status == ARES_SUCCESS) {
+    switch (q->type) {
+      case RRType::A: {
+        ares_addrttl ttls[64];
+        int n = 64;
+        status = ares_parse_a_reply(abuf, alen, nullptr, ttls, &n);
+        for (int i = 0; status == ARES_SUCCESS && i < n; ++i) {
+          IpAddress a;
+          a.family = Family::V4;
+          std::memcpy(a.bytes, &ttls[i].ipaddr, 4);
+          out.addresses.push_back(a);
+        }
+        break;
+      }
+      case RRType::AAAA: {
+        ares_addr6ttl ttls[64];
+        int n = 64;
+        status = ares_parse_aaaa_reply(abuf, alen, nullptr, ttls, &n);
+        for (int i = 0; status == ARES_SUCCESS && i < n; ++i) {
+          IpAddress a;
+          a.family = Family::V6;
+          std::memcpy(a.bytes, &ttls[i].ip6addr, 16);
+          out.addresses.push_back(a);
+        }
+        break;
+      }
+      case RRType::MX: {
+        ares_mx_reply* mx = nullptr;
+        status = ares_parse_mx_reply(abuf, alen, &mx);
+        for (ares_mx_reply* it = mx; it; it = it->next) out.mx.push_back({it->priority, it->host});
+        if (mx) ares_free_data(mx);
+        break;
+      }
+      case RRType::TXT: {
+        ares_txt_ext* txt = nullptr;
+        status = ares_parse_txt_reply_ext(abuf, alen, &txt);
+        for (ares_txt_ext* it = txt; it; it = it->next) {
+          if (it->record_start || out.txt.empty()) out.txt.emplace_back();
+          // Bounded: a record of more than 64 KiB is an attack, not SPF.
+          if (out.txt.back().size() + it->length <= 65535)
+            out.txt.back().append(reinterpret_cast<const char*>(it->txt), it->length);
+        }
+        if (txt) ares_free_data(txt);
+        break;
+      }
+      case RRType::PTR: {
+        hostent* host = nullptr;
+        // The address is only used to fill hostent; any of the right size works.
+        unsigned char dummy[4] = {0, 0, 0, 0};
+        status = ares_parse_ptr_reply(abuf, alen, dummy, 4, AF_INET, &host);
+        if (status == ARES_SUCCESS && host) {
+          if (host->h_name) out.names.push_back(host->h_name);
+          for (char** al = host->h_aliases; al && *al; ++al)
+            if (std::find(out.names.begin(), out.names.end(), *al) == out.names.end()) out.names.push_back(*al);
+        }
+        if (host) ares_free_hostent(host);
+        break;
+      }
+    }
+  }
+  DnsStatus st = dns_status_from_ares(status);
+  if (st == DnsStatus::Ok && out.empty()) st = DnsStatus::NoData;
+  q->done(st, std::move(out));
+}
+
 }  // namespace
+
+const char* rrtype_name(RRType t) {
+  switch (t) {
+    case RRType::A: return "A";
+    case RRType::AAAA: return "AAAA";
+    case RRType::MX: return "MX";
+    case RRType::TXT: return "TXT";
+    case RRType::PTR: return "PTR";
+  }
+  return "?";
+}
+
+std::string reverse_name(const IpAddress& a) {
+  std::string out;
+  if (a.family == Family::V4) {
+    for (int i = 3; i >= 0; --i) out += std::to_string(a.bytes[i]) + ".";
+    return out + "in-addr.arpa";
+  }
+  static const char* hex = "0123456789abcdef";
+  for (int i = 15; i >= 0; --i) {
+    out += hex[a.bytes[i] & 15];
+    out += '.';
+    out += hex[a.bytes[i] >> 4];
+    out += '.';
+  }
+  return out + "ip6.arpa";
+}
+
+void Resolver::query(const std::string& name, RRType type, RecordsCallback done) {
+  if (!channel_) {
+    done(DnsStatus::Error, {});
+    return;
+  }
+  int t = ns_t_a;
+  switch (type) {
+    case RRType::A: t = ns_t_a; break;
+    case RRType::AAAA: t = ns_t_aaaa; break;
+    case RRType::MX: t = ns_t_mx; break;
+    case RRType::TXT: t = ns_t_txt; break;
+    case RRType::PTR: t = ns_t_ptr; break;
+  }
+  ++pending_;
+  auto* q = new RecordsQuery{std::move(done), type, &pending_};
+  ares_query(channel_, name.c_str(), ns_c_in, t, &on_records, q);
+}
 
 void Resolver::resolve(const std::string& name, Family family, AddressCallback done) {
   if (!channel_) {

@@ -31,6 +31,21 @@ struct MxRecord {
   std::string host;
 };
 
+enum class RRType { A, AAAA, MX, TXT, PTR };
+const char* rrtype_name(RRType t);
+
+// The answer to one query, whatever its type.
+struct DnsRecords {
+  std::vector<IpAddress> addresses;  // A / AAAA
+  std::vector<MxRecord> mx;
+  std::vector<std::string> txt;      // one string per record, its pieces joined
+  std::vector<std::string> names;    // PTR
+  bool empty() const { return addresses.empty() && mx.empty() && txt.empty() && names.empty(); }
+};
+
+// The reverse-lookup name of an address ("4.3.2.1.in-addr.arpa", nibbles for IPv6).
+std::string reverse_name(const IpAddress& a);
+
 class Resolver {
  public:
   using AddressCallback = std::function<void(DnsStatus, std::vector<IpAddress>)>;
@@ -47,6 +62,10 @@ class Resolver {
   // A or AAAA of `name` (the hosts file first, as the system resolver does).
   void resolve(const std::string& name, Family family, AddressCallback done);
   void resolve_mx(const std::string& name, MxCallback done);
+  // One DNS query (no hosts file, no search list): what mail authentication
+  // needs. PTR takes the reverse name (see reverse_name()).
+  using RecordsCallback = std::function<void(DnsStatus, DnsRecords)>;
+  void query(const std::string& name, RRType type, RecordsCallback done);
 
   // Ends every query now; their callbacks see Cancelled.
   void cancel();
