@@ -37,8 +37,8 @@ PHP_FUNCTION(smtpdiag_check_spf)
 	cfg.request.ip = *addr;
 	cfg.request.sender.assign(ZSTR_VAL(sender), ZSTR_LEN(sender));
 	for (unsigned char c : cfg.request.sender) {
-		if (c < 0x21 || c == 0x7f) {
-			zend_argument_value_error(2, "must not contain spaces or control characters (CR, LF, NUL...)");
+		if (c < 0x20 || c == 0x7f) {
+			zend_argument_value_error(2, "must not contain control characters (CR, LF, NUL...)");
 			RETURN_THROWS();
 		}
 	}

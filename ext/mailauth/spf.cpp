@@ -111,7 +111,8 @@ bool in_prefix(const IpAddress& ip, const IpAddress& net, int bits) {
 
 std::string ip_dotted(const IpAddress& ip) {
   if (ip.family == Family::V4) return ip.to_string();
-  static const char* hex = "0123456789abcdef";
+  // Upper case, as the openspf conformance suite expects; DNS ignores case.
+  static const char* hex = "0123456789ABCDEF";
   std::string out;
   for (int i = 0; i < 16; ++i) {
     if (i) out += '.';
@@ -138,9 +139,22 @@ std::string url_escape(const std::string& s) {
   return out;
 }
 
+// RFC 7208 5: an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is IPv4.
+SpfRequest unmapped(const SpfRequest& r) {
+  SpfRequest out = r;
+  static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (r.ip.family == Family::V6 && std::memcmp(r.ip.bytes, prefix, 12) == 0) {
+    IpAddress v4;
+    v4.family = Family::V4;
+    std::memcpy(v4.bytes, r.ip.bytes + 12, 4);
+    out.ip = v4;
+  }
+  return out;
+}
+
 class Evaluator {
  public:
-  Evaluator(const SpfRequest& req, DnsCache& cache) : req_(req), cache_(cache) {
+  Evaluator(const SpfRequest& req, DnsCache& cache) : req_(unmapped(req)), cache_(cache) {
     sender_ = req.sender;
     if (sender_.empty()) sender_ = "postmaster@" + req.helo;
     const auto at = sender_.rfind('@');
@@ -393,17 +407,29 @@ class Evaluator {
     if (std::none_of(std::begin(known), std::end(known), [&](const char* k) { return t.name == k; }))
       perm("unknown mechanism '" + t.name + "'");
     if (!rest.empty() && rest[0] == ':') {
-      // ip4/ip6 values contain ':' themselves; cidr follows the last '/'.
       t.has_value = true;
       rest = rest.substr(1);
+      // A domain-spec may itself hold ':' and '/' (RFC 7208 7.1): only a
+      // trailing "/digits" and/or "//digits" is a prefix length.
+      std::string suffix;
+      auto take_tail = [&](const std::string& sep) {
+        const auto pos = rest.rfind(sep);
+        if (pos == std::string::npos || pos + sep.size() >= rest.size()) return;
+        for (size_t k = pos + sep.size(); k < rest.size(); ++k)
+          if (!std::isdigit(static_cast<unsigned char>(rest[k]))) return;
+        if (sep == "/" && pos > 0 && rest[pos - 1] == '/') return;  // part of "//"
+        suffix = rest.substr(pos) + suffix;
+        rest = rest.substr(0, pos);
+      };
       if (t.name == "ip4" || t.name == "ip6") {
         const auto sl = rest.find('/');
         t.value = rest.substr(0, sl);
         rest = sl == std::string::npos ? "" : rest.substr(sl);
       } else {
-        const auto sl = rest.find('/');
-        t.value = rest.substr(0, sl);
-        rest = sl == std::string::npos ? "" : rest.substr(sl);
+        take_tail("//");
+        take_tail("/");
+        t.value = rest;
+        rest = suffix;
       }
       if (t.value.empty()) perm("empty value in '" + raw + "'");
     }
@@ -470,6 +496,8 @@ class Evaluator {
     return false;
   }
 
+  // `out` is non-null where this domain's exp= may explain a fail: the
+  // top level and what it redirects to, never inside an include.
   SpfResult check_host(const std::string& domain, int depth, SpfOutcome* out) {
     if (depth > 20) perm("include/redirect nesting too deep");
     if (!valid_domain(domain)) return SpfResult::None;
@@ -499,14 +527,10 @@ class Evaluator {
         if (exp) perm("more than one exp");
         exp = &t;
       }
-      // Syntax of every modifier's macro-string (unknown ones included).
-      if (t.name == "redirect" || t.name == "exp") {
-        if (t.value.empty()) perm(t.name + " needs a value");
-        // Checked at use, but a bad domain-spec is a permerror regardless.
-        validate_macro_syntax(t.value);
-      } else {
-        validate_macro_syntax(t.value);
-      }
+      // Syntax of every modifier's macro-string (unknown ones included);
+      // redirect and exp take a domain-spec, checked like a mechanism's.
+      validate_macro_syntax(t.value);
+      if (t.name == "redirect" || t.name == "exp") check_domain_spec_syntax(t.value);
     }
     // Syntax of every mechanism's domain-spec before evaluating anything.
     for (const Term& t : terms) {
@@ -519,13 +543,7 @@ class Evaluator {
         if (!a || a->family != Family::V6) perm("invalid ip6 '" + t.value + "'");
       } else {
         validate_macro_syntax(t.value);
-        std::string s = t.value;
-        if (!s.empty() && s.back() == '.') s.pop_back();
-        if (s.empty() || s.back() != '}') {
-          const auto dot = s.rfind('.');
-          if (dot == std::string::npos || !valid_toplabel(s.substr(dot + 1)))
-            perm("domain-spec '" + t.value + "' does not end in a valid top-level label");
-        }
+        check_domain_spec_syntax(t.value);
       }
     }
 
@@ -534,8 +552,7 @@ class Evaluator {
       if (evaluate(t, domain, depth)) {
         if (depth == 0 && out) out->mechanism = t.raw;
         const SpfResult r = qualifier_result(t.qualifier);
-        if (r == SpfResult::Fail && exp && depth == 0 && out) out->explanation = explanation(exp->value, domain);
-        if (r == SpfResult::Fail && exp && depth > 0) last_exp_ = explanation(exp->value, domain);
+        if (r == SpfResult::Fail && exp && out) out->explanation = explanation(exp->value, domain);
         return r;
       }
     }
@@ -544,13 +561,22 @@ class Evaluator {
       const std::string target = domain_spec(redirect->value, domain);
       if (!valid_domain(target)) perm("redirect to an invalid domain");
       // The redirected domain's own exp applies, not ours (RFC 7208 6.2).
-      SpfOutcome inner;
-      const SpfResult r = check_host(target, depth + 1, &inner);
+      const SpfResult r = check_host(target, depth + 1, out);
       if (r == SpfResult::None) perm("redirect to " + target + " which has no SPF record");
-      if (depth == 0 && out && r == SpfResult::Fail) out->explanation = inner.explanation;
       return r;
     }
     return SpfResult::Neutral;
+  }
+
+  void check_domain_spec_syntax(const std::string& spec) {
+    std::string s = spec;
+    if (!s.empty() && s.back() == '.') s.pop_back();
+    if (s.empty()) perm("empty domain-spec");
+    if (s.back() != '}') {
+      const auto dot = s.rfind('.');
+      if (dot == std::string::npos || !valid_toplabel(s.substr(dot + 1)))
+        perm("domain-spec '" + spec + "' does not end in a valid top-level label");
+    }
   }
 
   void validate_macro_syntax(const std::string& s) {
@@ -566,8 +592,9 @@ class Evaluator {
       const auto close = s.find('}', i);
       if (close == std::string::npos) perm("unterminated macro in '" + s + "'");
       const std::string body = s.substr(i + 2, close - i - 2);
-      if (body.empty() || std::strchr("slodiphcrtvSLODIPHCRTV", body[0]) == nullptr)
-        perm("unknown macro letter in '" + s + "'");
+      // c, r and t exist only for the explanation text (RFC 7208 7.3).
+      if (body.empty() || std::strchr("slodiphvSLODIPHV", body[0]) == nullptr)
+        perm("unknown or misplaced macro letter in '" + s + "'");
       size_t k = 1;
       while (k < body.size() && std::isdigit(static_cast<unsigned char>(body[k]))) ++k;
       if (k < body.size() && (body[k] == 'r' || body[k] == 'R')) ++k;
@@ -654,8 +681,7 @@ class Evaluator {
     }
     if (n == "include") {
       if (!valid_domain(target)) perm("include of an invalid domain");
-      SpfOutcome inner;
-      const SpfResult r = check_host(target, depth + 1, &inner);
+      const SpfResult r = check_host(target, depth + 1, nullptr);
       switch (r) {
         case SpfResult::Pass: return true;
         case SpfResult::Fail:
@@ -669,13 +695,12 @@ class Evaluator {
     perm("unknown mechanism");
   }
 
-  const SpfRequest& req_;
+  const SpfRequest req_;
   DnsCache& cache_;
   std::string sender_, local_, sender_domain_;
   int lookups_ = 0;
   int void_ = 0;
   std::vector<std::string> chain_;
-  std::string last_exp_;
 };
 
 }  // namespace
