@@ -255,6 +255,148 @@ void send_result_to_zval(const smtpdiag::SendResult &r, zval *out)
 	add_ms(out, "elapsed_ms", r.elapsed_ms);
 }
 
+void domain_report_to_zval(const smtpdiag::DomainReport &r, zval *out)
+{
+	array_init(out);
+	add_str(out, "domain", r.domain);
+	add_str(out, "org_domain", r.org_domain);
+
+	zval mx, records;
+	array_init(&mx);
+	add_str(&mx, "status", r.mx_status);
+	add_assoc_bool(&mx, "null_mx", r.null_mx);
+	array_init(&records);
+	for (const auto &h : r.mx) {
+		zval item, addrs;
+		array_init(&item);
+		add_assoc_long(&item, "preference", h.preference);
+		add_str(&item, "host", h.host);
+		array_init(&addrs);
+		for (const auto &a : h.addresses) {
+			const std::string s = a.to_string();
+			add_next_index_stringl(&addrs, s.data(), s.size());
+		}
+		add_assoc_zval(&item, "addresses", &addrs);
+		add_next_index_zval(&records, &item);
+	}
+	add_assoc_zval(&mx, "records", &records);
+	add_assoc_zval(out, "mx", &mx);
+
+	zval spf, results, errors;
+	array_init(&spf);
+	add_str_or_null(&spf, "record", r.spf_record);
+	const smtpdiag::SpfOutcome *first = r.spf.empty() ? nullptr : &r.spf.front().outcome;
+	if (first) add_assoc_string(&spf, "result", smtpdiag::spf_result_name(first->result));
+	else add_assoc_string(&spf, "result", r.spf_record.empty() ? "none" : "unknown");
+	add_assoc_long(&spf, "lookups", first ? first->lookups : 0);
+	array_init(&errors);
+	if (!r.spf_syntax_error.empty()) add_next_index_stringl(&errors, r.spf_syntax_error.data(), r.spf_syntax_error.size());
+	array_init(&results);
+	for (const auto &s : r.spf) {
+		zval item, chain;
+		array_init(&item);
+		add_str(&item, "ip", s.ip.to_string());
+		add_str(&item, "source", s.source);
+		add_assoc_string(&item, "result", smtpdiag::spf_result_name(s.outcome.result));
+		add_str_or_null(&item, "mechanism", s.outcome.mechanism);
+		add_str_or_null(&item, "error", s.outcome.error);
+		add_assoc_long(&item, "lookups", s.outcome.lookups);
+		add_assoc_long(&item, "void_lookups", s.outcome.void_lookups);
+		strings_to_zval(s.outcome.chain, &chain);
+		add_assoc_zval(&item, "chain", &chain);
+		add_next_index_zval(&results, &item);
+		if (!s.outcome.error.empty()) add_next_index_stringl(&errors, s.outcome.error.data(), s.outcome.error.size());
+	}
+	add_assoc_zval(&spf, "errors", &errors);
+	add_assoc_zval(&spf, "results", &results);
+	add_assoc_zval(out, "spf", &spf);
+
+	zval dmarc, derr, rua;
+	array_init(&dmarc);
+	add_str_or_null(&dmarc, "record", r.dmarc_record);
+	add_str_or_null(&dmarc, "found_at", r.dmarc_found_at);
+	add_str_or_null(&dmarc, "policy", r.dmarc.valid ? r.dmarc.policy : std::string());
+	add_str_or_null(&dmarc, "subdomain_policy", r.dmarc.subdomain_policy);
+	add_assoc_long(&dmarc, "pct", r.dmarc.pct);
+	strings_to_zval(r.dmarc.rua, &rua);
+	add_assoc_zval(&dmarc, "rua", &rua);
+	add_assoc_bool(&dmarc, "aligned", r.spf_aligned || r.dkim_aligned);
+	add_assoc_bool(&dmarc, "spf_aligned", r.spf_aligned);
+	add_assoc_bool(&dmarc, "dkim_aligned", r.dkim_aligned);
+	array_init(&derr);
+	if (!r.dmarc.error.empty()) add_next_index_stringl(&derr, r.dmarc.error.data(), r.dmarc.error.size());
+	add_assoc_zval(&dmarc, "errors", &derr);
+	add_assoc_zval(out, "dmarc", &dmarc);
+
+	zval dkim;
+	array_init(&dkim);
+	for (const auto &d : r.dkim) {
+		zval item;
+		array_init(&item);
+		add_str(&item, "selector", d.selector);
+		add_assoc_bool(&item, "found", d.found);
+		if (d.found && d.key.key_bits) add_assoc_long(&item, "key_bits", d.key.key_bits);
+		else add_assoc_null(&item, "key_bits");
+		add_str_or_null(&item, "key_type", d.found ? d.key.key_type : std::string());
+		add_assoc_bool(&item, "revoked", d.key.revoked);
+		add_assoc_bool(&item, "testing", d.key.testing);
+		add_str_or_null(&item, "error", d.key.error);
+		add_next_index_zval(&dkim, &item);
+	}
+	add_assoc_zval(out, "dkim", &dkim);
+
+	zval sts, mxs;
+	array_init(&sts);
+	add_str_or_null(&sts, "record", r.mta_sts_record);
+	add_str_or_null(&sts, "id", r.mta_sts_id);
+	add_assoc_bool(&sts, "policy_fetched", r.mta_sts_fetched);
+	add_str_or_null(&sts, "mode", r.mta_sts_mode);
+	strings_to_zval(r.mta_sts_mx, &mxs);
+	add_assoc_zval(&sts, "mx", &mxs);
+	if (r.mta_sts_max_age >= 0) add_assoc_long(&sts, "max_age", r.mta_sts_max_age);
+	else add_assoc_null(&sts, "max_age");
+	add_str_or_null(&sts, "error", r.mta_sts_error);
+	add_assoc_zval(out, "mta_sts", &sts);
+
+	zval rpt;
+	array_init(&rpt);
+	add_str_or_null(&rpt, "record", r.tls_rpt_record);
+	add_assoc_zval(out, "tls_rpt", &rpt);
+
+	zval ptr, names;
+	array_init(&ptr);
+	add_str_or_null(&ptr, "ip", r.sending_ip ? r.sending_ip->to_string() : std::string());
+	add_str(&ptr, "ip_source", r.sending_ip_source);
+	add_str_or_null(&ptr, "note", r.sending_ip_note);
+	strings_to_zval(r.ptr_names, &names);
+	add_assoc_zval(&ptr, "names", &names);
+	add_assoc_bool(&ptr, "fcrdns", r.fcrdns);
+	add_str_or_null(&ptr, "status", r.ptr_status);
+	add_assoc_zval(out, "ptr", &ptr);
+
+	zval bls;
+	array_init(&bls);
+	for (const auto &b : r.blocklists) {
+		zval item, codes;
+		array_init(&item);
+		add_str(&item, "zone", b.zone);
+		add_assoc_bool(&item, "listed", b.listed);
+		add_assoc_bool(&item, "refused", b.refused);
+		strings_to_zval(b.codes, &codes);
+		add_assoc_zval(&item, "codes", &codes);
+		add_str(&item, "status", b.status);
+		add_next_index_zval(&bls, &item);
+	}
+	add_assoc_zval(out, "blocklists", &bls);
+
+	zval findings;
+	findings_to_zval(r.findings, &findings);
+	add_assoc_zval(out, "findings", &findings);
+	add_assoc_long(out, "dns_queries", static_cast<zend_long>(r.dns_queries));
+	add_assoc_bool(out, "timed_out", r.timed_out);
+	add_ms(out, "elapsed_ms", r.elapsed_ms);
+}
+
 void findings_to_zval(const std::vector<smtpdiag::Finding> &findings, zval *out)
 {
 	array_init_size(out, static_cast<uint32_t>(findings.size()));

@@ -16,6 +16,9 @@ namespace {
     /** Checks the TLS certificate of $host:$port and says whose fault a failure is. */
     function smtpdiag_check_certificate(string $host, int $port, array $options = []): array {}
 
+    /** MX, SPF, DMARC, DKIM, MTA-STS, TLS-RPT, PTR and blocklists of $domain, evaluated here. */
+    function smtpdiag_check_domain(string $domain, array $options = []): array {}
+
     /** Evaluates SPF (RFC 7208 check_host) for $ip sending as $sender. */
     function smtpdiag_check_spf(string $ip, string $sender, array $options = []): array {}
 

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: e8e396dab7bfb122f1acd5d73815a922e5382d00 */
+ * Stub hash: e55976b2435c04946535944f4514cc235f5ba8e8 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_smtpdiag_version, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -12,6 +12,11 @@ ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_smtpdiag_check_certificate, 0, 2, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_INFO(0, host, IS_STRING, 0)
 	ZEND_ARG_TYPE_INFO(0, port, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_smtpdiag_check_domain, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, domain, IS_STRING, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
 ZEND_END_ARG_INFO()
 
@@ -31,6 +36,7 @@ ZEND_END_ARG_INFO()
 ZEND_FUNCTION(smtpdiag_version);
 ZEND_FUNCTION(smtpdiag_probe);
 ZEND_FUNCTION(smtpdiag_check_certificate);
+ZEND_FUNCTION(smtpdiag_check_domain);
 ZEND_FUNCTION(smtpdiag_check_spf);
 ZEND_FUNCTION(smtpdiag_send_test);
 
@@ -39,6 +45,7 @@ static const zend_function_entry ext_functions[] = {
 	ZEND_FE(smtpdiag_version, arginfo_smtpdiag_version)
 	ZEND_FE(smtpdiag_probe, arginfo_smtpdiag_probe)
 	ZEND_FE(smtpdiag_check_certificate, arginfo_smtpdiag_check_certificate)
+	ZEND_FE(smtpdiag_check_domain, arginfo_smtpdiag_check_domain)
 	ZEND_FE(smtpdiag_check_spf, arginfo_smtpdiag_check_spf)
 	ZEND_FE(smtpdiag_send_test, arginfo_smtpdiag_send_test)
 	ZEND_FE_END

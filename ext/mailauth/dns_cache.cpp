@@ -53,10 +53,12 @@ bool DnsTaskRunner::run() {
       });
     }
     // Unfinished tasks that wait for nothing cannot progress.
-    if (in_flight_ == 0) return false;
-    // Wait until at least one answer arrives (answers often come together).
+    if (in_flight_ == 0 && external_ == 0) return false;
+    // Wait until at least one answer or external result arrives.
     const size_t before = in_flight_;
-    if (!loop_.run(deadline_, [&] { return in_flight_ < before; })) return false;
+    const size_t ext_before = external_done_;
+    if (!loop_.run(deadline_, [&] { return in_flight_ < before || external_done_ != ext_before; }))
+      return false;
   }
 }
 

@@ -50,6 +50,13 @@ class DnsTaskRunner {
       : loop_(loop), resolver_(resolver), cache_(cache), deadline_(deadline) {}
 
   void add(Task task) { tasks_.push_back({std::move(task), false}); }
+  // Work outside DNS (an SMTP or HTTPS exchange) that tasks wait for:
+  // while any is open the runner keeps waiting; ending one re-runs tasks.
+  void external_begin() { ++external_; }
+  void external_end() {
+    if (external_ > 0) --external_;
+    ++external_done_;
+  }
   // Runs until every task finished or the deadline; returns false on the
   // deadline (unfinished tasks are then told so with `on_timeout`).
   bool run();
@@ -67,6 +74,8 @@ class DnsTaskRunner {
   std::vector<Entry> tasks_;
   size_t in_flight_ = 0;
   size_t queries_ = 0;
+  size_t external_ = 0;
+  size_t external_done_ = 0;
 };
 
 }  // namespace smtpdiag
