@@ -72,10 +72,11 @@ Resolver::Resolver(EventLoop& loop, const ResolverOptions& options) : loop_(loop
       return;
     }
   }
-  loop_.add_wait_hook([this] { return before_wait(); });
+  hook_ = loop_.add_wait_hook([this] { return before_wait(); });
 }
 
 Resolver::~Resolver() {
+  if (hook_) loop_.remove_wait_hook(hook_);
   destroying_ = true;
   if (channel_) ares_destroy(channel_);  // runs pending callbacks with EDESTRUCTION
   for (int fd : watched_) loop_.unwatch(fd);

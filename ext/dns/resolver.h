@@ -81,6 +81,7 @@ class Resolver {
   size_t pending_ = 0;
   bool destroying_ = false;
   std::vector<int> watched_;
+  EventLoop::HookId hook_ = 0;
 };
 
 }  // namespace smtpdiag

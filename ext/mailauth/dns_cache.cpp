@@ -29,9 +29,22 @@ std::vector<std::pair<std::string, RRType>> DnsCache::take_requests() {
   return out;
 }
 
-bool DnsTaskRunner::run() {
-  for (;;) {
-    bool all_done = true;
+bool DnsTaskRunner::done() const {
+  for (const Entry& e : tasks_)
+    if (!e.done) return false;
+  return true;
+}
+
+void DnsTaskRunner::pump() {
+  // Answers can arrive while we run (a synchronous c-ares failure): run
+  // again after the current pass instead of recursing.
+  if (pumping_) {
+    again_ = true;
+    return;
+  }
+  pumping_ = true;
+  do {
+    again_ = false;
     for (Entry& e : tasks_) {
       if (e.done) continue;
       try {
@@ -39,9 +52,7 @@ bool DnsTaskRunner::run() {
       } catch (const NeedDns&) {
         e.done = false;
       }
-      all_done = all_done && e.done;
     }
-    if (all_done) return true;
     for (auto& [name, type] : cache_.take_requests()) {
       ++in_flight_;
       ++queries_;
@@ -50,16 +61,17 @@ bool DnsTaskRunner::run() {
       resolver_.query(n, t, [this, n, t](DnsStatus st, DnsRecords recs) {
         --in_flight_;
         cache_.put(n, t, CachedAnswer{st, std::move(recs)});
+        pump();
       });
     }
-    // Unfinished tasks that wait for nothing cannot progress.
-    if (in_flight_ == 0 && external_ == 0) return false;
-    // Wait until at least one answer or external result arrives.
-    const size_t before = in_flight_;
-    const size_t ext_before = external_done_;
-    if (!loop_.run(deadline_, [&] { return in_flight_ < before || external_done_ != ext_before; }))
-      return false;
-  }
+  } while (again_);
+  pumping_ = false;
+}
+
+bool DnsTaskRunner::run() {
+  start();
+  loop_.run(deadline_, [&] { return done() || stuck(); });
+  return done();
 }
 
 }  // namespace smtpdiag

@@ -55,10 +55,15 @@ class DnsTaskRunner {
   void external_begin() { ++external_; }
   void external_end() {
     if (external_ > 0) --external_;
-    ++external_done_;
+    pump();
   }
-  // Runs until every task finished or the deadline; returns false on the
-  // deadline (unfinished tasks are then told so with `on_timeout`).
+  // Event-driven: start() runs the tasks and sends what they asked for;
+  // each answer (and each external_end()) runs the unfinished ones again.
+  void start() { pump(); }
+  bool done() const;
+  // Unfinished, yet waiting for nothing: cannot progress.
+  bool stuck() const { return !done() && in_flight_ == 0 && external_ == 0; }
+  // start(), then the loop until done, stuck or the deadline; true when done.
   bool run();
   size_t queries() const { return queries_; }
 
@@ -75,7 +80,9 @@ class DnsTaskRunner {
   size_t in_flight_ = 0;
   size_t queries_ = 0;
   size_t external_ = 0;
-  size_t external_done_ = 0;
+  bool pumping_ = false;
+  bool again_ = false;
+  void pump();
 };
 
 }  // namespace smtpdiag

@@ -80,33 +80,60 @@ void parse_mta_sts_policy(const std::string& body, DomainReport& r) {
 
 }  // namespace
 
-DomainReport run_domain_check(const DomainCheckConfig& cfg) {
+struct DomainCheck::State {
+  State(EventLoop& l, const DomainCheckConfig& c, Deadline d)
+      : cfg(c),
+        deadline(d),
+        t0(Clock::now()),
+        loop(l),
+        resolver(l, resolver_options(c)),
+        runner(l, resolver, cache, d),
+        now(time(nullptr)) {
+    r.domain = lower(cfg.domain);
+    r.org_domain = organizational_domain(r.domain);
+    spf_domain = cfg.mail_from_domain.empty() ? r.domain : lower(cfg.mail_from_domain);
+    dkim_domain = cfg.dkim_domain.empty() ? r.domain : lower(cfg.dkim_domain);
+  }
+
+  static ResolverOptions resolver_options(const DomainCheckConfig& c) {
+    ResolverOptions ro;
+    ro.servers = c.net.dns_servers;
+    ro.try_timeout_ms = std::clamp(static_cast<int>(c.net.timeout * 1000 / 4), 100, 3000);
+    ro.tries = 2;
+    return ro;
+  }
+
+  void start();
+  DomainReport finish();
+
+  const DomainCheckConfig cfg;
+  Deadline deadline;
+  TimePoint t0;
+  EventLoop& loop;
   DomainReport r;
-  const TimePoint t0 = Clock::now();
-  const Deadline deadline = Deadline::after(cfg.net.timeout, t0);
-  r.domain = lower(cfg.domain);
-  r.org_domain = organizational_domain(r.domain);
-  const std::string spf_domain = cfg.mail_from_domain.empty() ? r.domain : lower(cfg.mail_from_domain);
-  const std::string dkim_domain = cfg.dkim_domain.empty() ? r.domain : lower(cfg.dkim_domain);
-
-  EventLoop loop;
-  ResolverOptions ro;
-  ro.servers = cfg.net.dns_servers;
-  ro.try_timeout_ms = std::clamp(static_cast<int>(cfg.net.timeout * 1000 / 4), 100, 3000);
-  ro.tries = 2;
-  Resolver resolver(loop, ro);
+  std::string spf_domain, dkim_domain;
+  Resolver resolver;
   DnsCache cache;
-  DnsTaskRunner runner(loop, resolver, cache, deadline);
-  const time_t now = time(nullptr);
+  DnsTaskRunner runner;
+  time_t now;
+  std::unique_ptr<Connector> relay_connector;
+  std::unique_ptr<ProbeSession> relay_session;
+  bool relay_pending = false;
+  SslCtxPtr https_ctx;
+  std::unique_ptr<HttpsGet> policy_fetch;
+  bool fetch_started = false, fetch_done = false;
+};
 
+void DomainCheck::State::start() {
+  if (!resolver.ok()) {
+    r.mx_status = "error";
+    return;
+  }
   // --- the sending IP: given, or what the relay says it sees ------------
   if (cfg.sending_ip) {
     r.sending_ip = cfg.sending_ip;
     r.sending_ip_source = "option";
   }
-  std::unique_ptr<Connector> relay_connector;
-  std::unique_ptr<ProbeSession> relay_session;
-  bool relay_pending = false;
   if (!r.sending_ip && !cfg.relay_host.empty()) {
     relay_pending = true;
     runner.external_begin();
@@ -265,9 +292,6 @@ DomainReport run_domain_check(const DomainCheckConfig& cfg) {
   });
 
   // --- MTA-STS and TLS-RPT -------------------------------------------------
-  SslCtxPtr https_ctx;
-  std::unique_ptr<HttpsGet> policy_fetch;
-  bool fetch_started = false, fetch_done = false;
   runner.add([&](DnsCache& c) {
     const CachedAnswer* sts = c.get("_mta-sts." + r.domain, RRType::TXT);
     const CachedAnswer* rpt = c.get("_smtp._tls." + r.domain, RRType::TXT);
@@ -359,11 +383,11 @@ DomainReport run_domain_check(const DomainCheckConfig& cfg) {
     return true;
   });
 
-  if (!resolver.ok()) {
-    r.mx_status = "error";
-  } else if (!runner.run()) {
-    r.timed_out = true;
-  }
+  runner.start();
+}
+
+DomainReport DomainCheck::State::finish() {
+  if (!runner.done()) r.timed_out = true;
   if (policy_fetch && !policy_fetch->finished()) policy_fetch->abandon();
   if (relay_session && !relay_session->finished()) relay_session->abandon();
   if (relay_connector && !relay_connector->finished()) relay_connector->abandon();
@@ -383,7 +407,25 @@ DomainReport run_domain_check(const DomainCheckConfig& cfg) {
   r.dns_queries = runner.queries();
   r.elapsed_ms = ms_between(t0, Clock::now());
   r.findings = domain_findings(r, cfg);
-  return r;
+  return std::move(r);
+}
+
+DomainCheck::DomainCheck(EventLoop& loop, const DomainCheckConfig& config, Deadline deadline)
+    : s_(std::make_unique<State>(loop, config, deadline)) {}
+DomainCheck::~DomainCheck() = default;
+void DomainCheck::start() { s_->start(); }
+bool DomainCheck::done() const {
+  return !s_->resolver.ok() || s_->runner.done() || s_->runner.stuck();
+}
+DomainReport DomainCheck::finish() { return s_->finish(); }
+
+DomainReport run_domain_check(const DomainCheckConfig& cfg) {
+  EventLoop loop;
+  const Deadline deadline = Deadline::after(cfg.net.timeout);
+  DomainCheck check(loop, cfg, deadline);
+  check.start();
+  loop.run(deadline, [&] { return check.done(); });
+  return check.finish();
 }
 
 }  // namespace smtpdiag

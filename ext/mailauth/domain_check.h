@@ -6,6 +6,7 @@
 // (RFC 8460), PTR with forward confirmation, DNS blocklists.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "mailauth/dkim.h"
 #include "mailauth/dmarc.h"
 #include "mailauth/spf.h"
+#include "net/event_loop.h"
 #include "probe/probe.h"
 
 namespace smtpdiag {
@@ -101,6 +103,22 @@ struct DomainReport {
   double elapsed_ms = 0;
 };
 
+// The checks as a component of a larger call: started on the caller's
+// loop, finished when done() or when the caller's deadline came.
+class DomainCheck {
+ public:
+  DomainCheck(EventLoop& loop, const DomainCheckConfig& config, Deadline deadline);
+  ~DomainCheck();
+  void start();
+  bool done() const;
+  DomainReport finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+// On its own loop (smtpdiag_check_domain()).
 DomainReport run_domain_check(const DomainCheckConfig& config);
 std::vector<Finding> domain_findings(const DomainReport& report, const DomainCheckConfig& config);
 

@@ -70,7 +70,13 @@ bool EventLoop::run(Deadline deadline, const std::function<bool()>& done) {
       const int t = Deadline(timers_.begin()->first.first).remaining_ms(now);
       if (wait_ms < 0 || t < wait_ms) wait_ms = t;
     }
-    for (auto& hook : wait_hooks_) {
+    // A hook may finish queries whose callbacks remove hooks: walk ids.
+    std::vector<HookId> ids;
+    for (const auto& kv : wait_hooks_) ids.push_back(kv.first);
+    for (HookId id : ids) {
+      auto found = wait_hooks_.find(id);
+      if (found == wait_hooks_.end()) continue;
+      WaitHook hook = found->second;
       const int h = hook();
       if (h >= 0 && (wait_ms < 0 || h < wait_ms)) wait_ms = h;
     }

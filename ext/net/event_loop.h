@@ -38,7 +38,12 @@ class EventLoop {
   TimerId add_timer(TimePoint when, TimerHandler handler);
   void cancel_timer(TimerId id);
 
-  void add_wait_hook(WaitHook hook) { wait_hooks_.push_back(std::move(hook)); }
+  using HookId = uint64_t;
+  HookId add_wait_hook(WaitHook hook) {
+    wait_hooks_.emplace(next_hook_, std::move(hook));
+    return next_hook_++;
+  }
+  void remove_wait_hook(HookId id) { wait_hooks_.erase(id); }
 
   // Dispatches events and timers until `done()` is true or the deadline
   // passes. Returns true when done, false on deadline or epoll failure.
@@ -57,7 +62,8 @@ class EventLoop {
   TimerId next_timer_ = 1;
   std::map<std::pair<TimePoint, TimerId>, TimerHandler> timers_;
   std::unordered_map<TimerId, TimePoint> timer_index_;
-  std::vector<WaitHook> wait_hooks_;
+  std::map<HookId, WaitHook> wait_hooks_;
+  HookId next_hook_ = 1;
 };
 
 }  // namespace smtpdiag

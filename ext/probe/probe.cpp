@@ -40,12 +40,16 @@ struct Target {
   bool trace_wanted = false;
 };
 
-class Run {
- public:
-  explicit Run(const ProbeConfig& cfg)
-      : cfg_(cfg), t0_(Clock::now()), deadline_(Deadline::after(cfg.timeout, t0_)) {}
+}  // namespace
 
-  ProbeResult go();
+struct ProbeRun::State {
+ public:
+  State(EventLoop& loop, const ProbeConfig& cfg, Deadline deadline)
+      : cfg_(cfg), t0_(Clock::now()), deadline_(deadline), loop_(loop) {}
+
+  void start();
+  ProbeResult finish();
+  bool done() const;
 
  private:
   void start_dns();
@@ -54,14 +58,13 @@ class Run {
   void on_connect(Target& t, ConnectOutcome&& o);
   void maybe_trace(Target& t);
   HopTracer* reference_for(const IpAddress& a);
-  bool done() const;
   void stop_everything();
   void assemble(ProbeResult& r);
 
-  const ProbeConfig& cfg_;
+  const ProbeConfig cfg_;
   TimePoint t0_;
   Deadline deadline_;
-  EventLoop loop_;
+  EventLoop& loop_;
   std::unique_ptr<Resolver> resolver_;
   SslCtxPtr tls_ctx_;
   std::string tls_ctx_error_;
@@ -76,9 +79,7 @@ class Run {
   int traces_v4_ = 0, traces_v6_ = 0;
 };
 
-ProbeResult Run::go() {
-  ProbeResult r;
-  r.host = cfg_.host;
+void ProbeRun::State::start() {
   if (cfg_.tls) {
     TlsClientOptions o;
     o.ca_file = cfg_.ca_file;
@@ -86,14 +87,18 @@ ProbeResult Run::go() {
     tls_ctx_ = make_client_context(o, &tls_ctx_error_);
   }
   start_dns();
-  loop_.run(deadline_, [this] { return done(); });
+}
+
+ProbeResult ProbeRun::State::finish() {
+  ProbeResult r;
+  r.host = cfg_.host;
   stop_everything();
-  assemble(r);
   r.elapsed_ms = ms_between(t0_, Clock::now());
+  assemble(r);
   return r;
 }
 
-void Run::start_dns() {
+void ProbeRun::State::start_dns() {
   if (auto literal = IpAddress::parse(cfg_.host)) {
     add_address(*literal);
     return;
@@ -119,14 +124,14 @@ void Run::start_dns() {
   if (cfg_.family != FamilyPref::V4) ask(Family::V6);
 }
 
-void Run::on_addresses(Family f, DnsStatus st, std::vector<IpAddress> addrs) {
+void ProbeRun::State::on_addresses(Family f, DnsStatus st, std::vector<IpAddress> addrs) {
   --dns_pending_;
   (f == Family::V4 ? v4_status_ : v6_status_) = st;
   if (dns_pending_ == 0) dns_ms_ = ms_between(t0_, Clock::now());
   for (const auto& a : addrs) add_address(a);
 }
 
-void Run::add_address(const IpAddress& a) {
+void ProbeRun::State::add_address(const IpAddress& a) {
   if (cfg_.family == FamilyPref::V4 && a.family != Family::V4) return;
   if (cfg_.family == FamilyPref::V6 && a.family != Family::V6) return;
   if (std::find(addresses_.begin(), addresses_.end(), a) != addresses_.end()) return;
@@ -156,7 +161,7 @@ void Run::add_address(const IpAddress& a) {
     targets_[i]->attempt->start();
 }
 
-void Run::on_connect(Target& t, ConnectOutcome&& o) {
+void ProbeRun::State::on_connect(Target& t, ConnectOutcome&& o) {
   t.connect_done = true;
   bool from_local = false;
   if (o.icmp && o.icmp->from) from_local = is_local_address(*o.icmp->from);
@@ -190,7 +195,7 @@ void Run::on_connect(Target& t, ConnectOutcome&& o) {
   if (cfg_.trace && t.cls.needs_trace) maybe_trace(t);
 }
 
-HopTracer* Run::reference_for(const IpAddress& a) {
+HopTracer* ProbeRun::State::reference_for(const IpAddress& a) {
   for (auto& [addr, tr] : references_)
     if (addr == a) return tr;
   int& used = a.family == Family::V4 ? traces_v4_ : traces_v6_;
@@ -208,7 +213,7 @@ HopTracer* Run::reference_for(const IpAddress& a) {
   return tr;
 }
 
-void Run::maybe_trace(Target& t) {
+void ProbeRun::State::maybe_trace(Target& t) {
   if (t.tracer || t.trace_wanted) return;
   t.trace_wanted = true;
   reference_for(t.address);
@@ -222,7 +227,7 @@ void Run::maybe_trace(Target& t) {
   t.tracer->start();
 }
 
-bool Run::done() const {
+bool ProbeRun::State::done() const {
   if (dns_pending_ > 0) return false;
   for (const auto& t : targets_) {
     if (!t->connect_done) return false;
@@ -233,7 +238,7 @@ bool Run::done() const {
   return true;
 }
 
-void Run::stop_everything() {
+void ProbeRun::State::stop_everything() {
   if (resolver_) resolver_->cancel();
   for (auto& t : targets_) {
     if (!t->connect_done && t->attempt) t->attempt->abandon();
@@ -243,7 +248,7 @@ void Run::stop_everything() {
     if (!tr->complete()) tr->finish();
 }
 
-void Run::assemble(ProbeResult& r) {
+void ProbeRun::State::assemble(ProbeResult& r) {
   // DNS
   DnsObservation& d = r.dns;
   d.ms = dns_ms_;
@@ -350,11 +355,20 @@ void Run::assemble(ProbeResult& r) {
   r.findings = probe_findings(r);
 }
 
-}  // namespace
+ProbeRun::ProbeRun(EventLoop& loop, const ProbeConfig& config, Deadline deadline)
+    : s_(std::make_unique<State>(loop, config, deadline)) {}
+ProbeRun::~ProbeRun() = default;
+void ProbeRun::start() { s_->start(); }
+bool ProbeRun::done() const { return s_->done(); }
+ProbeResult ProbeRun::finish() { return s_->finish(); }
 
 ProbeResult run_probe(const ProbeConfig& config) {
-  Run run(config);
-  return run.go();
+  EventLoop loop;
+  const Deadline deadline = Deadline::after(config.timeout);
+  ProbeRun run(loop, config, deadline);
+  run.start();
+  loop.run(deadline, [&] { return run.done(); });
+  return run.finish();
 }
 
 }  // namespace smtpdiag

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -12,6 +13,7 @@
 #include "diagnose/finding.h"
 #include "net/address.h"
 #include "net/classify.h"
+#include "net/event_loop.h"
 #include "net/hop_locator.h"
 #include "smtp/probe_session.h"
 
@@ -64,6 +66,22 @@ struct ProbeResult {
   double elapsed_ms = 0;
 };
 
+// The probe as a component of a larger call (diagnose): started on the
+// caller's loop under the caller's deadline.
+class ProbeRun {
+ public:
+  ProbeRun(EventLoop& loop, const ProbeConfig& config, Deadline deadline);
+  ~ProbeRun();
+  void start();
+  bool done() const;
+  ProbeResult finish();  // stops what still runs, classifies, builds findings
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+// On its own loop (smtpdiag_probe()).
 ProbeResult run_probe(const ProbeConfig& config);
 
 // Rules over a probe result (probe/probe_rules.cpp).

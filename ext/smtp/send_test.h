@@ -2,6 +2,7 @@
 // and where it stops, the stage, the server's words and a finding.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,21 @@ struct SendResult {
   double elapsed_ms = 0;
 };
 
+// The test send (or AUTH check) as a component of a larger call.
+class SendRun {
+ public:
+  SendRun(EventLoop& loop, SendConfig config, Deadline deadline);
+  ~SendRun();
+  void start();
+  bool done() const;
+  SendResult finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+// On its own loop (smtpdiag_send_test()).
 SendResult run_send_test(SendConfig config);
 
 // Rules: the finding for where it stopped (smtp/send_rules.cpp).
