@@ -37,7 +37,8 @@ std::string random_hex(size_t bytes) {
   return out;
 }
 
-std::string format_address(const MailAddress& a) {
+// `used`: characters already on the header's line (for folding).
+std::string format_address(const MailAddress& a, size_t used) {
   if (a.display.empty()) return "<" + a.address + ">";
   std::string name;
   if (is_ascii(a.display)) {
@@ -49,9 +50,13 @@ std::string format_address(const MailAddress& a) {
     }
     name += "\"";
   } else {
-    name = encode_header_words(a.display);
+    name = encode_header_words(a.display, used);
   }
-  return name + " <" + a.address + ">";
+  const auto last_break = name.rfind("\r\n");
+  const size_t last_line = last_break == std::string::npos ? used + name.size() : name.size() - last_break - 2;
+  const std::string addr = "<" + a.address + ">";
+  // Fold before the address when it would push the line past 76.
+  return last_line + 1 + addr.size() > 76 ? name + "\r\n " + addr : name + " " + addr;
 }
 
 // Quoted-printable (RFC 2045 6.7) of CRLF-normalised text, soft line
@@ -90,6 +95,14 @@ std::string quoted_printable(const std::string& text) {
     }
     out += piece;
     col += piece.size();
+  }
+  // Trailing white space at the very end is encoded too (RFC 2045 6.7 (3)).
+  if (!out.empty() && (out.back() == ' ' || out.back() == '\t')) {
+    const char ws = out.back();
+    out.pop_back();
+    out += '=';
+    out += hex[static_cast<unsigned char>(ws) >> 4];
+    out += hex[static_cast<unsigned char>(ws) & 15];
   }
   return out;
 }
@@ -161,13 +174,17 @@ bool parse_mail_address(const std::string& text, MailAddress* out, std::string* 
   return true;
 }
 
-std::string encode_header_words(const std::string& text) {
+std::string encode_header_words(const std::string& text, size_t used) {
   if (is_ascii(text)) return text;
-  // Split on UTF-8 character boundaries so that no word cuts a character;
-  // 45 octets of text become 60 of base64, within 75 per encoded word.
+  // RFC 2047 2: an encoded-word line stays within 76 characters. Each word
+  // costs 12 characters of "=?UTF-8?B?" and "?="; base64 turns 3 octets
+  // into 4. Split on UTF-8 character boundaries so no word cuts one.
   std::string out;
   size_t i = 0;
+  size_t line_used = used;
   while (i < text.size()) {
+    const size_t room = line_used + 12 < 76 ? 76 - line_used - 12 : 4;
+    const size_t max_octets = std::max<size_t>(3, room / 4 * 3);
     size_t end = i;
     while (end < text.size()) {
       size_t len = 1;
@@ -175,12 +192,14 @@ std::string encode_header_words(const std::string& text) {
       if (c >= 0xf0) len = 4;
       else if (c >= 0xe0) len = 3;
       else if (c >= 0xc0) len = 2;
-      if (end + len - i > 45) break;
+      if (end + len - i > max_octets) break;
       end += len;
     }
     if (end == i) end = std::min(text.size(), i + 1);
+    const std::string word = "=?UTF-8?B?" + base64_encode(text.substr(i, end - i)) + "?=";
     if (!out.empty()) out += "\r\n ";
-    out += "=?UTF-8?B?" + base64_encode(text.substr(i, end - i)) + "?=";
+    out += word;
+    line_used = 1;  // each further word starts a continuation line: " "
     i = end;
   }
   return out;
@@ -207,7 +226,7 @@ BuiltMessage build_message(const MessageSpec& spec, time_t now) {
   std::string to;
   for (const auto& a : spec.to) {
     if (!to.empty()) to += ",\r\n ";
-    to += format_address(a);
+    to += format_address(a, to.empty() ? 4 : 1);
     if (needs_smtputf8(a.address)) m.utf8_addresses = true;
   }
   std::string body = normalise_crlf(spec.body);
@@ -217,14 +236,15 @@ BuiltMessage build_message(const MessageSpec& spec, time_t now) {
 
   std::string h;
   h += "Date: " + rfc5322_date(now) + "\r\n";
-  h += "From: " + format_address(spec.from) + "\r\n";
+  h += "From: " + format_address(spec.from, 6) + "\r\n";
   h += "To: " + to + "\r\n";
-  h += "Subject: " + encode_header_words(spec.subject) + "\r\n";
+  h += "Subject: " + encode_header_words(spec.subject, 9) + "\r\n";
   h += "Message-ID: " + m.message_id + "\r\n";
   h += "MIME-Version: 1.0\r\n";
   h += "Content-Type: text/plain; charset=UTF-8\r\n";
   h += std::string("Content-Transfer-Encoding: ") + (qp ? "quoted-printable" : "7bit") + "\r\n";
-  for (const auto& [name, value] : spec.headers) h += name + ": " + encode_header_words(value) + "\r\n";
+  for (const auto& [name, value] : spec.headers)
+    h += name + ": " + encode_header_words(value, name.size() + 2) + "\r\n";
   h += "\r\n";
 
   // Dot-stuffing: a line starting with '.' gets another one (RFC 5321 4.5.2).

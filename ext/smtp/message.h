@@ -38,8 +38,9 @@ struct BuiltMessage {
 
 BuiltMessage build_message(const MessageSpec& spec, time_t now);
 
-// RFC 2047 "B" encoded words for a header value, folded under 76 octets.
-std::string encode_header_words(const std::string& text);
+// RFC 2047 "B" encoded words for a header value, folded so that no line
+// exceeds 76 characters; `used` is what the line already holds ("Subject: ").
+std::string encode_header_words(const std::string& text, size_t used = 0);
 std::string rfc5322_date(time_t now);
 
 }  // namespace smtpdiag

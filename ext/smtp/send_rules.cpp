@@ -89,6 +89,8 @@ std::vector<Finding> send_findings(const SendResult& r, const SendConfig& cfg) {
       }
       p["recipients"] = list;
     }
+    if (s.finding == "starttls_unavailable")
+      p["why"] = s.reply ? " (it answered STARTTLS with " + std::to_string(s.reply->code) + " " + s.reply->text + ")" : "";
     if (s.finding == "auth_failed" && s.reply && s.reply->code == 534)
       p["hint"] = " The server says an app password is required: create one in the mail account's security settings and use it instead of the account password.";
     out.push_back(make_finding(s.finding, p, ev));
@@ -99,7 +101,12 @@ std::vector<Finding> send_findings(const SendResult& r, const SendConfig& cfg) {
       if (rr.accepted) continue;
       auto q = p;
       q["recipients"] = rr.address + ": " + std::to_string(rr.reply.code) + " " + rr.reply.text;
-      out.push_back(make_finding("recipient_rejected", q, ev));
+      // The evidence is that recipient's own refusal, at RCPT TO.
+      std::vector<std::pair<std::string, EvidenceValue>> e = {
+          {"host", cfg.net.host}, {"port", static_cast<int64_t>(cfg.port)}, {"stage", std::string("rcpt_to")},
+          {"recipient", rr.address}, {"reply_code", static_cast<int64_t>(rr.reply.code)},
+          {"reply_enhanced", rr.reply.enhanced}, {"reply_text", rr.reply.text}};
+      out.push_back(make_finding("recipient_rejected", q, e));
     }
   }
   sort_findings(out);

@@ -90,6 +90,7 @@ void SendSession::on_tls_ready() {
   obs_.verify_code = conn_->tls()->verify_result();
   if (obs_.verify_code != X509_V_OK) obs_.verify_error = X509_verify_cert_error_string(obs_.verify_code);
   if (opt_.verify_peer && obs_.verify_code != X509_V_OK) {
+    if (obs_.tls_mode == "implicit") obs_.stage = "connect";
     // PHPMailer (verify_peer on) would stop here: so do we, before any
     // credential goes over a connection we cannot trust.
     fail(verify_finding(obs_.verify_code), "certificate verification failed: " + obs_.verify_error, nullptr);
@@ -210,7 +211,8 @@ void SendSession::send_next_rcpt() {
 
 void SendSession::on_reply(const SmtpReply& r) {
   if (finished_) return;
-  obs_.reply = info(r);
+  // After the message was accepted, its 250 is the reply worth showing.
+  if (state_ != State::Quit) obs_.reply = info(r);
   const int c = r.code;
   switch (state_) {
     case State::Banner:
@@ -282,7 +284,16 @@ void SendSession::on_reply(const SmtpReply& r) {
       break;
     case State::MailFrom:
       if (c != 250) {
-        fail("sender_rejected", "MAIL FROM refused", &r);
+        const std::string t = lower(r.text());
+        if (c == 530 && t.find("starttls") != std::string::npos) {
+          fail("auth_requires_tls", "the server requires STARTTLS before mail", &r);
+        } else if ((c == 530 || c == 550 || c == 554) &&
+                   (t.find("authentication required") != std::string::npos ||
+                    t.find("auth required") != std::string::npos)) {
+          fail("relay_denied", "the server requires authentication before mail", &r);
+        } else {
+          fail("sender_rejected", "MAIL FROM refused", &r);
+        }
         return;
       }
       begin_stage("rcpt_to");
@@ -302,9 +313,22 @@ void SendSession::on_reply(const SmtpReply& r) {
       const bool any = std::any_of(obs_.recipients.begin(), obs_.recipients.end(),
                                    [](const RecipientResult& x) { return x.accepted; });
       if (!any) {
-        const std::string t = lower(r.text());
-        const bool relay = r.enhanced == "5.7.1" || t.find("relay") != std::string::npos;
-        fail(relay ? "relay_denied" : "recipient_rejected", "no recipient accepted", &r);
+        // Relaying refused for any recipient is the root of the failure,
+        // whatever order the recipients came in.
+        const RecipientResult* relay = nullptr;
+        for (const auto& x : obs_.recipients) {
+          const std::string t = lower(x.reply.text);
+          if (x.reply.enhanced == "5.7.1" || t.find("relay") != std::string::npos) relay = &x;
+        }
+        if (relay) {
+          SmtpReply shown;
+          shown.code = relay->reply.code;
+          shown.enhanced = relay->reply.enhanced;
+          shown.lines = {relay->reply.text};
+          fail("relay_denied", "no recipient accepted", &shown);
+          return;
+        }
+        fail("recipient_rejected", "no recipient accepted", &r);
         return;
       }
       begin_stage("data");
@@ -410,7 +434,10 @@ void SendSession::fail(const std::string& finding, const std::string& error, con
   if (finished_) return;
   obs_.finding = finding;
   obs_.error = error;
+  // A refusal of our own (no STARTTLS, no TLS for AUTH, no SMTPUTF8) has
+  // no server reply of its own: do not quote the last, unrelated one.
   if (r) obs_.reply = info(*r);
+  else obs_.reply.reset();
   // Be polite where the server still listens; do not wait for it.
   if (state_ != State::Tls && finding != "smtp_protocol_error") conn_->send_line("QUIT");
   finish();
