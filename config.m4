@@ -20,7 +20,7 @@ if test "$PHP_SMTPDIAG" != "no"; then
 
   smtpdiag_src=PHP_EXT_SRCDIR(smtpdiag)
   smtpdiag_core=`sed -e 's/#.*//' -e '/^[[:space:]]*$/d' -e 's|^|ext/|' "$smtpdiag_src/ext/sources.txt" | tr '\n' ' '`
-  smtpdiag_glue="php-bindings/smtpdiag.cpp php-bindings/smtpdiag_probe.cpp php-bindings/smtpdiag_check_certificate.cpp php-bindings/smtpdiag_send_test.cpp php-bindings/smtpdiag_check_spf.cpp php-bindings/smtpdiag_check_domain.cpp php-bindings/options.cpp php-bindings/convert.cpp"
+  smtpdiag_glue="php-bindings/smtpdiag.cpp php-bindings/smtpdiag_probe.cpp php-bindings/smtpdiag_check_certificate.cpp php-bindings/smtpdiag_send_test.cpp php-bindings/smtpdiag_check_spf.cpp php-bindings/smtpdiag_check_domain.cpp php-bindings/mail_config.cpp php-bindings/smtpdiag_diagnose.cpp php-bindings/options.cpp php-bindings/convert.cpp"
 
   PHP_NEW_EXTENSION(smtpdiag, $smtpdiag_glue $smtpdiag_core, $ext_shared,,
     [$PHP_SMTPDIAG_STDCXX -I@ext_srcdir@/ext -I@ext_srcdir@/php-bindings -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers],

@@ -397,6 +397,79 @@ void domain_report_to_zval(const smtpdiag::DomainReport &r, zval *out)
 	add_ms(out, "elapsed_ms", r.elapsed_ms);
 }
 
+void diagnose_result_to_zval(const smtpdiag::DiagnoseResult &r, zval *out)
+{
+	array_init(out);
+	add_assoc_bool(out, "ok", r.ok);
+	add_str_or_null(out, "root_cause", r.root_cause);
+	zval findings, probe, env, https, disabled;
+	findings_to_zval(r.findings, &findings);
+	add_assoc_zval(out, "findings", &findings);
+	probe_result_to_zval(r.probe, &probe);
+	add_assoc_zval(out, "probe", &probe);
+	if (r.certificate) {
+		zval c;
+		certificate_report_to_zval(*r.certificate, &c);
+		add_assoc_zval(out, "certificate", &c);
+	} else {
+		add_assoc_null(out, "certificate");
+	}
+	if (r.domain) {
+		zval d;
+		domain_report_to_zval(*r.domain, &d);
+		add_assoc_zval(out, "domain", &d);
+	} else {
+		add_assoc_null(out, "domain");
+	}
+	if (r.session) {
+		zval a;
+		send_result_to_zval(*r.session, &a);
+		add_assoc_zval(out, "auth", &a);
+	} else {
+		add_assoc_null(out, "auth");
+	}
+	if (r.send) {
+		zval s;
+		send_result_to_zval(*r.send, &s);
+		add_assoc_zval(out, "send", &s);
+	} else {
+		add_assoc_null(out, "send");
+	}
+	array_init(&env);
+	const smtpdiag::EnvironmentInfo &e = r.environment;
+	add_str(&env, "php_version", e.php_version);
+	add_str(&env, "sapi", e.sapi);
+	strings_to_zval(e.disabled_functions, &disabled);
+	add_assoc_zval(&env, "disabled_functions", &disabled);
+	add_assoc_bool(&env, "openssl", e.openssl_loaded);
+	add_str_or_null(&env, "openssl_cafile", e.php_ca_file);
+	add_str_or_null(&env, "openssl_capath", e.php_ca_path);
+	add_str(&env, "default_ca_file", e.default_ca_file);
+	add_assoc_bool(&env, "default_ca_file_exists", e.default_ca_file_exists);
+	add_str(&env, "user", e.user);
+	add_assoc_long(&env, "uid", e.uid);
+	add_str(&env, "selinux", e.selinux);
+	add_str_or_null(&env, "httpd_can_network_connect", e.httpd_can_network_connect);
+	add_assoc_zval(out, "environment", &env);
+	array_init(&https);
+	for (const auto &h : r.https) {
+		zval item;
+		array_init(&item);
+		add_str(&item, "host", h.host);
+		add_str_or_null(&item, "provider", h.provider);
+		add_assoc_bool(&item, "reachable", h.result.tls_ok);
+		add_assoc_bool(&item, "verified", h.result.verified);
+		add_str_or_null(&item, "address", h.result.address);
+		add_assoc_string(&item, "state", smtpdiag::port_state_name(h.result.connect_state));
+		add_ms(&item, "connect_ms", h.result.connect_ms);
+		add_ms(&item, "tls_ms", h.result.tls_ms);
+		add_str_or_null(&item, "error", h.result.error);
+		add_next_index_zval(&https, &item);
+	}
+	add_assoc_zval(out, "https", &https);
+	add_ms(out, "elapsed_ms", r.elapsed_ms);
+}
+
 void findings_to_zval(const std::vector<smtpdiag::Finding> &findings, zval *out)
 {
 	array_init_size(out, static_cast<uint32_t>(findings.size()));

@@ -8,6 +8,7 @@
 
 #include "diagnose/finding.h"
 #include "probe/probe.h"
+#include "diagnose/diagnose.h"
 #include "mailauth/domain_check.h"
 #include "smtp/send_test.h"
 #include "tls/certificate_check.h"
@@ -20,6 +21,7 @@ void certificate_info_to_zval(const smtpdiag::CertificateInfo &info, zval *out);
 void certificate_report_to_zval(const smtpdiag::CertificateReport &report, zval *out);
 void send_result_to_zval(const smtpdiag::SendResult &result, zval *out);
 void domain_report_to_zval(const smtpdiag::DomainReport &report, zval *out);
+void diagnose_result_to_zval(const smtpdiag::DiagnoseResult &result, zval *out);
 
 } // namespace smtpdiag_php
 

@@ -19,6 +19,12 @@ namespace {
     /** MX, SPF, DMARC, DKIM, MTA-STS, TLS-RPT, PTR and blocklists of $domain, evaluated here. */
     function smtpdiag_check_domain(string $domain, array $options = []): array {}
 
+    /** Everything at once under one deadline: the root cause of why mail from $config fails, with its fix. */
+    function smtpdiag_diagnose(#[\SensitiveParameter] array $config, array $options = []): array {}
+
+    /** Many configurations on one loop, `concurrency` at a time; results in input order. */
+    function smtpdiag_diagnose_many(#[\SensitiveParameter] array $configs, array $options = []): array {}
+
     /** Evaluates SPF (RFC 7208 check_host) for $ip sending as $sender. */
     function smtpdiag_check_spf(string $ip, string $sender, array $options = []): array {}
 

@@ -83,9 +83,17 @@ Resolver::~Resolver() {
 }
 
 int Resolver::before_wait() {
+  if (cancel_pending_ && channel_) {
+    cancel_pending_ = false;
+    ResolverDepth d(this);
+    ares_cancel(channel_);
+  }
   if (!channel_ || pending_ == 0) return -1;
   // Let c-ares retransmit or time out queries whose timers ran out.
-  ares_process_fd(channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+  {
+    ResolverDepth d(this);
+    ares_process_fd(channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+  }
   if (pending_ == 0) return 0;  // something finished: re-check done()
   timeval tv{};
   timeval* t = ares_timeout(channel_, nullptr, &tv);
@@ -117,6 +125,7 @@ void Resolver::on_sock_state(void* data, ares_socket_t fd, int readable, int wri
   self->loop_.watch(fd, ev, [self, fd](uint32_t got) {
     const ares_socket_t r = (got & (EPOLLIN | EPOLLERR | EPOLLHUP)) ? fd : ARES_SOCKET_BAD;
     const ares_socket_t w = (got & EPOLLOUT) ? fd : ARES_SOCKET_BAD;
+    ResolverDepth d(self);
     ares_process_fd(self->channel_, r, w);
   });
 }
@@ -286,6 +295,7 @@ void Resolver::query(const std::string& name, RRType type, RecordsCallback done)
   }
   ++pending_;
   auto* q = new RecordsQuery{std::move(done), type, &pending_};
+  ResolverDepth d(this);
   ares_query(channel_, name.c_str(), ns_c_in, t, &on_records, q);
 }
 
@@ -296,6 +306,7 @@ void Resolver::resolve(const std::string& name, Family family, AddressCallback d
   }
   ++pending_;
   auto* q = new AddressQuery{std::move(done), family, &pending_};
+  ResolverDepth d(this);  // the hosts file answers synchronously
   ares_gethostbyname(channel_, name.c_str(), family == Family::V4 ? AF_INET : AF_INET6,
                      &on_host, q);
 }
@@ -307,11 +318,18 @@ void Resolver::resolve_mx(const std::string& name, MxCallback done) {
   }
   ++pending_;
   auto* q = new MxQuery{std::move(done), &pending_};
+  ResolverDepth d(this);
   ares_query(channel_, name.c_str(), ns_c_in, ns_t_mx, &on_mx, q);
 }
 
 void Resolver::cancel() {
-  if (channel_) ares_cancel(channel_);
+  if (!channel_ || pending_ == 0) return;
+  if (depth_ > 0) {
+    cancel_pending_ = true;  // before_wait() does it on the next loop turn
+    return;
+  }
+  ResolverDepth d(this);
+  ares_cancel(channel_);
 }
 
 }  // namespace smtpdiag

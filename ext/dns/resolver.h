@@ -67,7 +67,9 @@ class Resolver {
   using RecordsCallback = std::function<void(DnsStatus, DnsRecords)>;
   void query(const std::string& name, RRType type, RecordsCallback done);
 
-  // Ends every query now; their callbacks see Cancelled.
+  // Ends every query; their callbacks see Cancelled. Called from inside a
+  // c-ares callback it is deferred to the next loop turn (ares_cancel()
+  // there would free the query c-ares is still finishing).
   void cancel();
   size_t pending() const { return pending_; }
 
@@ -82,6 +84,16 @@ class Resolver {
   bool destroying_ = false;
   std::vector<int> watched_;
   EventLoop::HookId hook_ = 0;
+  int depth_ = 0;               // > 0 while c-ares may call us back
+  bool cancel_pending_ = false;
+  friend struct ResolverDepth;
+};
+
+// Marks "inside c-ares" for the lifetime of the guard.
+struct ResolverDepth {
+  explicit ResolverDepth(Resolver* r) : r_(r) { ++r_->depth_; }
+  ~ResolverDepth() { --r_->depth_; }
+  Resolver* r_;
 };
 
 }  // namespace smtpdiag

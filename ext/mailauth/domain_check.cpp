@@ -118,6 +118,7 @@ struct DomainCheck::State {
   time_t now;
   std::unique_ptr<Connector> relay_connector;
   std::unique_ptr<ProbeSession> relay_session;
+  SslCtxPtr relay_ctx;
   bool relay_pending = false;
   SslCtxPtr https_ctx;
   std::unique_ptr<HttpsGet> policy_fetch;
@@ -144,7 +145,15 @@ void DomainCheck::State::start() {
     cc.connect_timeout = cfg.net.connect_timeout;
     cc.v6 = cfg.net.family != FamilyPref::V4;
     cc.v4 = cfg.net.family != FamilyPref::V6;
-    relay_connector = std::make_unique<Connector>(loop, cc, deadline, [&](ConnectorResult&& cr) {
+    // Learning our address is a side question: it gets a connect
+    // timeout's worth of time, never the whole call.
+    const Deadline relay_deadline = Deadline::after(cfg.net.connect_timeout + 1.0).min(deadline);
+    if (cfg.relay_implicit_tls) {
+      std::string err;
+      TlsClientOptions o;
+      relay_ctx = make_client_context(o, &err);
+    }
+    relay_connector = std::make_unique<Connector>(loop, cc, relay_deadline, [&, relay_deadline](ConnectorResult&& cr) {
       if (!cr.fd) {
         r.sending_ip_note = "could not connect to " + cfg.relay_host + " port " + std::to_string(cfg.relay_port);
         relay_pending = false;
@@ -154,8 +163,10 @@ void DomainCheck::State::start() {
       ProbeSessionOptions so;
       so.ehlo_name = cfg.net.ehlo_name;
       so.try_starttls = false;  // only the first EHLO reply is needed
+      so.implicit_tls = cfg.relay_implicit_tls && relay_ctx;
+      so.tls_ctx = relay_ctx.get();
       relay_session = std::make_unique<ProbeSession>(
-          loop, std::move(cr.fd), deadline, so, [&](SmtpObservation&& obs, std::optional<TlsObservation>&&) {
+          loop, std::move(cr.fd), relay_deadline, so, [&](SmtpObservation&& obs, std::optional<TlsObservation>&&) {
             if (obs.ehlo && obs.ehlo->seen_ip) {
               r.sending_ip = IpAddress::parse(*obs.ehlo->seen_ip);
               r.sending_ip_source = "relay_ehlo";

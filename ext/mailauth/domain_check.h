@@ -26,6 +26,7 @@ struct DomainCheckConfig {
   std::optional<IpAddress> sending_ip;
   std::string relay_host;             // SPF for its addresses; learn our IP from its EHLO
   uint16_t relay_port = 587;
+  bool relay_implicit_tls = false;    // the relay port wants TLS first (465)
   std::string mail_from_domain;       // envelope domain for SPF alignment (default: domain)
   std::string dkim_domain;            // d= the provider signs with (default: domain)
   std::vector<std::string> dkim_selectors;  // tried before the common ones

@@ -152,20 +152,30 @@ CertificateReport run_certificate_check(const CertificateCheckConfig& cfg) {
     rep.findings = rep.probe.findings;
     return rep;
   }
+  fill_certificate_report(*chosen, cfg, &rep);
+  return rep;
+}
+
+void fill_certificate_report(const PortResult& chosen, const CertificateCheckConfig& cfg, CertificateReport* out) {
+  CertificateReport& rep = *out;
+  rep.php_ca = !cfg.php_ca_file.empty() ? cfg.php_ca_file
+               : !cfg.php_ca_path.empty() ? cfg.php_ca_path
+                                          : std::string("OpenSSL default (") + X509_get_default_cert_file() + ")";
+  if (rep.mode.empty() && chosen.tls) rep.mode = chosen.tls->mode;
   rep.connected = true;
-  rep.address = chosen->address.to_string();
-  rep.protocol = chosen->tls->protocol;
-  rep.cipher = chosen->tls->cipher;
+  rep.address = chosen.address.to_string();
+  rep.protocol = chosen.tls->protocol;
+  rep.cipher = chosen.tls->cipher;
   const time_t now = time(nullptr);
-  for (const auto& x : chosen->tls->chain) rep.chain.push_back(inspect_certificate(x.get(), now));
-  if (chosen->smtp) {
-    const std::string& b = chosen->smtp->banner;
+  for (const auto& x : chosen.tls->chain) rep.chain.push_back(inspect_certificate(x.get(), now));
+  if (chosen.smtp) {
+    const std::string& b = chosen.smtp->banner;
     rep.greeting_name = b.substr(0, b.find(' '));
   }
   VerifyStore php_store;
   php_store.ca_file = cfg.php_ca_file;
   php_store.ca_path = cfg.php_ca_path;
-  ChainJudgement j = judge_chain(chosen->tls->chain, cfg.probe.host, rep.protocol, cfg.warn_days, php_store, now);
+  ChainJudgement j = judge_chain(chosen.tls->chain, cfg.probe.host, rep.protocol, cfg.warn_days, php_store, now);
   rep.errors = j.errors;
   rep.covered_names = j.covered_names;
   rep.system = j.system;
@@ -175,7 +185,6 @@ CertificateReport run_certificate_check(const CertificateCheckConfig& cfg) {
     return e != "expiring_soon";
   });
   rep.findings = certificate_findings(rep, cfg);
-  return rep;
 }
 
 }  // namespace smtpdiag

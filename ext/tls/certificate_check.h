@@ -48,6 +48,11 @@ struct CertificateReport {
 
 CertificateReport run_certificate_check(const CertificateCheckConfig& config);
 
+// Judges the TLS session a probe made on `port` (its chain) into `report`:
+// shared by smtpdiag_check_certificate() and smtpdiag_diagnose().
+void fill_certificate_report(const PortResult& port, const CertificateCheckConfig& config,
+                             CertificateReport* report);
+
 // Rules over a report (tls/certificate_rules.cpp).
 std::vector<Finding> certificate_findings(const CertificateReport& report,
                                           const CertificateCheckConfig& config);

@@ -1,0 +1,210 @@
+#include "diagnose/diagnose.h"
+
+#include <algorithm>
+#include <deque>
+
+#include "diagnose/api_hosts.h"
+
+namespace smtpdiag {
+
+struct DiagnoseRun::State {
+  State(EventLoop& l, DiagnoseConfig c, Deadline d) : loop(l), cfg(std::move(c)), deadline(d), t0(Clock::now()) {}
+
+  void start() {
+    const ProbeConfig& net = cfg.net;
+    // 1. Every SMTP port (and the configured one) on every address. Implicit
+    //    TLS is tried where the settings say so, so a mismatch shows.
+    ProbeConfig pc = net;
+    pc.ports = {25, 465, 587, 2525};
+    if (std::find(pc.ports.begin(), pc.ports.end(), cfg.port) == pc.ports.end()) pc.ports.push_back(cfg.port);
+    pc.implicit_tls_ports = {465};
+    if (cfg.session.encryption == Encryption::Tls && cfg.port != 465) pc.implicit_tls_ports.push_back(cfg.port);
+    pc.tls = true;
+    pc.trace = true;
+    probe = std::make_unique<ProbeRun>(loop, pc, deadline);
+    probe->start();
+
+    // 2. The configured session exactly as the site would run it: TLS,
+    //    AUTH when credentials are given, then QUIT (no mail). A greeting
+    //    that never comes is waited for as long as a connect.
+    SendConfig sc;
+    sc.net = net;
+    sc.port = cfg.port;
+    sc.session = cfg.session;
+    sc.session.phase_timeout = net.connect_timeout;
+    sc.auth_only = true;
+    session = std::make_unique<SendRun>(loop, sc, deadline);
+    session->start();
+
+    // 3. A real message, when asked.
+    if (cfg.send) {
+      SendConfig mc = sc;
+      mc.auth_only = false;
+      mc.message = *cfg.send;
+      mc.session.phase_timeout = 0;
+      sender = std::make_unique<SendRun>(loop, std::move(mc), deadline);
+      sender->start();
+    }
+
+    // 4. HTTPS: the mail host on 443 and the providers' APIs, the way
+    //    round blocked SMTP ports.
+    std::string err;
+    TlsClientOptions o;
+    o.allow_legacy = false;
+    https_ctx = make_client_context(o, &err);
+    if (https_ctx) {
+      ConnectorConfig cc;
+      cc.dns_servers = net.dns_servers;
+      cc.connect_timeout = net.connect_timeout;
+      cc.v4 = net.family != FamilyPref::V6;
+      cc.v6 = net.family != FamilyPref::V4;
+      add_https(net.host, "");
+      if (cfg.api_hosts_given) {
+        for (const auto& h : cfg.api_hosts) add_https(h, "API");
+      } else {
+        for (const auto& h : default_api_hosts()) add_https(h.host, h.provider);
+      }
+      for (size_t i = 0; i < https.size(); ++i) {
+        https_runs.push_back(std::make_unique<HttpsGet>(
+            loop, https_ctx.get(), https[i].host, 443, "/", false, cc, deadline,
+            [this, i](HttpsResult&& r) {
+              https[i].result = std::move(r);
+              ++https_done;
+            }));
+      }
+      for (auto& h : https_runs) h->start();
+    }
+
+    // 5. The From domain.
+    const auto at = cfg.from.rfind('@');
+    if (cfg.check_domain && at != std::string::npos && at + 1 < cfg.from.size()) {
+      DomainCheckConfig dc;
+      dc.domain = cfg.from.substr(at + 1);
+      dc.net = net;
+      dc.relay_host = net.host;
+      dc.relay_port = cfg.port;
+      dc.relay_implicit_tls = cfg.port == 465 || cfg.session.encryption == Encryption::Tls;
+      dc.dkim_selectors = cfg.dkim_selectors;
+      dc.dnsbl_zones = default_dnsbl_zones();
+      domain = std::make_unique<DomainCheck>(loop, dc, deadline);
+      domain->start();
+    }
+  }
+
+  void add_https(const std::string& host, const std::string& provider) {
+    HttpsCheck c;
+    c.host = host;
+    c.provider = provider;
+    https.push_back(std::move(c));
+  }
+
+  bool done() const {
+    return probe->done() && session->done() && (!sender || sender->done()) && (!domain || domain->done()) &&
+           https_done == https_runs.size();
+  }
+
+  DiagnoseResult finish() {
+    DiagnoseResult r;
+    for (auto& h : https_runs)
+      if (!h->finished()) h->abandon();
+    r.probe = probe->finish();
+    r.session = session->finish();
+    if (sender) r.send = sender->finish();
+    if (domain) r.domain = domain->finish();
+    r.https = std::move(https);
+    r.environment = cfg.environment;
+    read_os_environment(&r.environment);
+
+    // The certificate of the configured port, judged as PHP would.
+    for (const auto& p : r.probe.ports) {
+      if (p.port != cfg.port || !p.tls || !p.tls->ok || p.tls->chain.empty()) continue;
+      CertificateCheckConfig cc;
+      cc.probe = cfg.net;
+      cc.port = cfg.port;
+      cc.warn_days = cfg.warn_days;
+      cc.php_ca_file = !cfg.net.ca_file.empty() ? cfg.net.ca_file : cfg.environment.php_ca_file;
+      cc.php_ca_path = cfg.net.ca_file.empty() ? cfg.environment.php_ca_path : std::string();
+      CertificateReport rep;
+      rep.probe.host = cfg.net.host;
+      rep.mode = p.tls->mode;
+      fill_certificate_report(p, cc, &rep);
+      r.certificate = std::move(rep);
+      break;
+    }
+    r.elapsed_ms = ms_between(t0, Clock::now());
+    apply_rules(cfg, r);
+    return r;
+  }
+
+  EventLoop& loop;
+  DiagnoseConfig cfg;
+  Deadline deadline;
+  TimePoint t0;
+  std::unique_ptr<ProbeRun> probe;
+  std::unique_ptr<SendRun> session;
+  std::unique_ptr<SendRun> sender;
+  std::unique_ptr<DomainCheck> domain;
+  SslCtxPtr https_ctx;
+  std::vector<HttpsCheck> https;
+  std::vector<std::unique_ptr<HttpsGet>> https_runs;
+  size_t https_done = 0;
+};
+
+DiagnoseRun::DiagnoseRun(EventLoop& loop, DiagnoseConfig config, Deadline deadline)
+    : s_(std::make_unique<State>(loop, std::move(config), deadline)) {}
+DiagnoseRun::~DiagnoseRun() = default;
+void DiagnoseRun::start() { s_->start(); }
+bool DiagnoseRun::done() const { return s_->done(); }
+DiagnoseResult DiagnoseRun::finish() { return s_->finish(); }
+
+DiagnoseResult run_diagnose(DiagnoseConfig config) {
+  EventLoop loop;
+  const Deadline deadline = Deadline::after(config.net.timeout);
+  DiagnoseRun run(loop, std::move(config), deadline);
+  run.start();
+  loop.run(deadline, [&] { return run.done(); });
+  return run.finish();
+}
+
+std::vector<DiagnoseResult> run_diagnose_many(std::vector<DiagnoseConfig> configs, int concurrency) {
+  std::vector<DiagnoseResult> results(configs.size());
+  EventLoop loop;
+  struct Active {
+    size_t index;
+    Deadline deadline;
+    std::unique_ptr<DiagnoseRun> run;
+  };
+  std::vector<Active> active;
+  size_t next = 0;
+  const size_t limit = static_cast<size_t>(std::max(1, concurrency));
+  auto fill = [&] {
+    while (active.size() < limit && next < configs.size()) {
+      const Deadline d = Deadline::after(configs[next].net.timeout);
+      auto run = std::make_unique<DiagnoseRun>(loop, std::move(configs[next]), d);
+      run->start();
+      active.push_back(Active{next, d, std::move(run)});
+      ++next;
+    }
+  };
+  fill();
+  while (!active.empty()) {
+    // Wake for the first finished run or the earliest deadline.
+    Deadline earliest = active.front().deadline;
+    for (const auto& a : active) earliest = earliest.min(a.deadline);
+    loop.run(earliest, [&] {
+      return std::any_of(active.begin(), active.end(), [](const Active& a) { return a.run->done(); });
+    });
+    for (auto it = active.begin(); it != active.end();) {
+      if (it->run->done() || it->deadline.expired()) {
+        results[it->index] = it->run->finish();
+        it = active.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    fill();
+  }
+  return results;
+}
+
+}  // namespace smtpdiag
