@@ -317,8 +317,14 @@ void sort_findings(std::vector<Finding>& findings) {
 
 namespace smtpdiag {
 
-std::string alternatives_text(const std::vector<std::pair<int, bool>>& open_ports) {
-  if (open_ports.empty()) return "No other SMTP port answers either.";
+std::string alternatives_text(const std::vector<std::pair<int, bool>>& ports) {
+  if (ports.empty()) return "No other SMTP port answers either.";
+  // Submission ports first (RFC 6409, RFC 8314); 25 is for server-to-server
+  // mail and often needs no login or refuses relaying.
+  auto rank = [](int p) { return p == 587 ? 0 : p == 465 ? 1 : p == 2525 ? 2 : p == 25 ? 4 : 3; };
+  std::vector<std::pair<int, bool>> open_ports = ports;
+  std::stable_sort(open_ports.begin(), open_ports.end(),
+                   [&](const auto& a, const auto& b) { return rank(a.first) < rank(b.first); });
   std::string out;
   for (const auto& [port, implicit] : open_ports) {
     if (!out.empty()) out += " ";
