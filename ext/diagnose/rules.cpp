@@ -5,19 +5,11 @@
 #include <set>
 
 #include "diagnose/diagnose.h"
+#include "util/text.h"
 
 namespace smtpdiag {
 
 namespace {
-
-std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
-}
 
 int64_t evidence_port(const Finding& f) {
   for (const auto& [k, v] : f.evidence)

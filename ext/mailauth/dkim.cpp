@@ -1,4 +1,5 @@
 #include "mailauth/dkim.h"
+#include "util/text.h"
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -11,13 +12,6 @@
 namespace smtpdiag {
 
 namespace {
-
-std::string trim(const std::string& s) {
-  size_t a = 0, b = s.size();
-  while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
-  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
-  return s.substr(a, b - a);
-}
 
 }  // namespace
 

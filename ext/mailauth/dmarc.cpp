@@ -1,4 +1,5 @@
 #include "mailauth/dmarc.h"
+#include "util/text.h"
 
 #include <libpsl.h>
 
@@ -8,19 +9,6 @@
 namespace smtpdiag {
 
 namespace {
-
-std::string trim(const std::string& s) {
-  size_t a = 0, b = s.size();
-  while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
-  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
-  return s.substr(a, b - a);
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  while (!s.empty() && s.back() == '.') s.pop_back();
-  return s;
-}
 
 const psl_ctx_t* psl() {
   // Loaded once per process (thread-safe static); the system list when
@@ -59,7 +47,7 @@ DmarcRecord parse_dmarc(const std::string& txt) {
       r.error = "a tag without '=': " + tag.substr(0, 40);
       return r;
     }
-    const std::string k = lower(trim(tag.substr(0, eq)));
+    const std::string k = normalize_domain(trim(tag.substr(0, eq)));
     const std::string v = trim(tag.substr(eq + 1));
     if (first) {
       if (k != "v" || v != "DMARC1") {
@@ -70,7 +58,7 @@ DmarcRecord parse_dmarc(const std::string& txt) {
       continue;
     }
     if (k == "p") {
-      const std::string p = lower(v);
+      const std::string p = normalize_domain(v);
       if (p != "none" && p != "quarantine" && p != "reject") {
         r.error = "p= must be none, quarantine or reject";
         return r;
@@ -78,7 +66,7 @@ DmarcRecord parse_dmarc(const std::string& txt) {
       r.policy = p;
       have_p = true;
     } else if (k == "sp") {
-      r.subdomain_policy = lower(v);
+      r.subdomain_policy = normalize_domain(v);
     } else if (k == "pct") {
       int n = 0;
       bool ok = !v.empty() && v.size() <= 3;
@@ -94,7 +82,7 @@ DmarcRecord parse_dmarc(const std::string& txt) {
     } else if (k == "ruf") {
       r.ruf = uris(v);
     } else if (k == "adkim" || k == "aspf") {
-      const std::string m = lower(v);
+      const std::string m = normalize_domain(v);
       if (m != "r" && m != "s") {
         r.error = k + "= must be r or s";
         return r;
@@ -116,13 +104,13 @@ DmarcRecord parse_dmarc(const std::string& txt) {
 }
 
 std::string organizational_domain(const std::string& domain) {
-  const std::string d = lower(domain);
+  const std::string d = normalize_domain(domain);
   const char* reg = psl_registrable_domain(psl(), d.c_str());
   return reg ? std::string(reg) : d;
 }
 
 bool dmarc_aligned(const std::string& a, const std::string& b, char mode) {
-  const std::string x = lower(a), y = lower(b);
+  const std::string x = normalize_domain(a), y = normalize_domain(b);
   if (x.empty() || y.empty()) return false;
   if (mode == 's') return x == y;
   return organizational_domain(x) == organizational_domain(y);

@@ -1,4 +1,5 @@
 #include "mailauth/domain_check.h"
+#include "util/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -19,14 +20,8 @@ const std::vector<std::string>& default_dnsbl_zones() {
 
 namespace {
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  while (!s.empty() && s.back() == '.') s.pop_back();
-  return s;
-}
-
 bool starts_with_ci(const std::string& s, const char* p) {
-  const std::string l = lower(s.substr(0, std::char_traits<char>::length(p)));
+  const std::string l = normalize_domain(s.substr(0, std::char_traits<char>::length(p)));
   return l == p;
 }
 
@@ -56,7 +51,7 @@ void parse_mta_sts_policy(const std::string& body, DomainReport& r) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     const auto colon = line.find(':');
     if (colon == std::string::npos) continue;
-    std::string k = lower(line.substr(0, colon));
+    std::string k = normalize_domain(line.substr(0, colon));
     std::string v = line.substr(colon + 1);
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.erase(0, 1);
     while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.pop_back();
@@ -89,10 +84,10 @@ struct DomainCheck::State {
         resolver(l, resolver_options(c)),
         runner(l, resolver, cache, d),
         now(time(nullptr)) {
-    r.domain = lower(cfg.domain);
+    r.domain = normalize_domain(cfg.domain);
     r.org_domain = organizational_domain(r.domain);
-    spf_domain = cfg.mail_from_domain.empty() ? r.domain : lower(cfg.mail_from_domain);
-    dkim_domain = cfg.dkim_domain.empty() ? r.domain : lower(cfg.dkim_domain);
+    spf_domain = cfg.mail_from_domain.empty() ? r.domain : normalize_domain(cfg.mail_from_domain);
+    dkim_domain = cfg.dkim_domain.empty() ? r.domain : normalize_domain(cfg.dkim_domain);
   }
 
   static ResolverOptions resolver_options(const DomainCheckConfig& c) {

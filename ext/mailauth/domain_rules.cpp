@@ -3,19 +3,11 @@
 #include <algorithm>
 
 #include "mailauth/domain_check.h"
+#include "util/text.h"
 
 namespace smtpdiag {
 
 namespace {
-
-std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
-}
 
 // The record with `mechanism` inserted before its "all" (or at the end).
 std::string record_with(const std::string& record, const std::string& mechanism) {

@@ -1,4 +1,5 @@
 #include "mailauth/spf.h"
+#include "util/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -24,11 +25,6 @@ namespace {
 constexpr int kMaxLookups = 10;
 constexpr int kMaxVoid = 2;
 constexpr int kMaxMxOrPtr = 10;
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool ieq_prefix(const std::string& s, const char* p) {
   const size_t n = std::strlen(p);
@@ -239,7 +235,7 @@ class Evaluator {
       const CachedAnswer& a = lookup(n, t);
       if (a.status != DnsStatus::Ok) continue;
       if (std::find(a.records.addresses.begin(), a.records.addresses.end(), req_.ip) == a.records.addresses.end()) continue;
-      const std::string ln = lower(n), lt = lower(target);
+      const std::string ln = ascii_lower(n), lt = ascii_lower(target);
       if (ln == lt || (ln.size() > lt.size() && ln.compare(ln.size() - lt.size() - 1, std::string::npos, "." + lt) == 0))
         return n;
       if (any.empty()) any = n;
@@ -390,7 +386,7 @@ class Evaluator {
         ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
       if (!ok) perm("invalid term '" + raw + "'");
       t.modifier = true;
-      t.name = lower(name);
+      t.name = ascii_lower(name);
       t.value = raw.substr(eq + 1);
       t.has_value = true;
       return t;
@@ -401,7 +397,7 @@ class Evaluator {
     }
     size_t end = i;
     while (end < raw.size() && raw[end] != ':' && raw[end] != '/') ++end;
-    t.name = lower(raw.substr(i, end - i));
+    t.name = ascii_lower(raw.substr(i, end - i));
     std::string rest = raw.substr(end);
     static const char* known[] = {"all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists"};
     if (std::none_of(std::begin(known), std::end(known), [&](const char* k) { return t.name == k; }))
@@ -663,7 +659,7 @@ class Evaluator {
       if (p.status != DnsStatus::Ok) return false;  // RFC 7208 5.5: no match
       const std::string v = validated_ptr_name(target);
       if (v == "unknown") return false;
-      const std::string lv = lower(v), lt = lower(target);
+      const std::string lv = ascii_lower(v), lt = ascii_lower(target);
       return lv == lt || (lv.size() > lt.size() && lv.compare(lv.size() - lt.size() - 1, std::string::npos, "." + lt) == 0);
     }
     if (n == "exists") {

@@ -5,19 +5,11 @@
 #include <set>
 
 #include "probe/probe.h"
+#include "util/text.h"
 
 namespace smtpdiag {
 
 namespace {
-
-std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
-}
 
 bool is_implicit(const PortResult& p) { return p.tls && p.tls->mode == "implicit"; }
 

@@ -1,4 +1,5 @@
 #include "smtp/message.h"
+#include "util/text.h"
 
 #include <openssl/rand.h>
 
@@ -15,13 +16,6 @@ bool is_ascii(const std::string& s) {
   for (unsigned char c : s)
     if (c >= 0x80) return false;
   return true;
-}
-
-std::string trim(const std::string& s) {
-  size_t a = 0, b = s.size();
-  while (a < b && (s[a] == ' ' || s[a] == '\t')) ++a;
-  while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t')) --b;
-  return s.substr(a, b - a);
 }
 
 std::string random_hex(size_t bytes) {
@@ -59,6 +53,15 @@ std::string format_address(const MailAddress& a, size_t used) {
   return last_line + 1 + addr.size() > 76 ? name + "\r\n " + addr : name + " " + addr;
 }
 
+// RFC 2045 6.7 (3): white space ending a line must be encoded, or
+// transports may strip it.
+void encode_trailing_space(std::string& out) {
+  if (out.empty() || (out.back() != ' ' && out.back() != '\t')) return;
+  const char ws = out.back();
+  out.pop_back();
+  out += ws == ' ' ? "=20" : "=09";
+}
+
 // Quoted-printable (RFC 2045 6.7) of CRLF-normalised text, soft line
 // breaks keeping every line under 76 characters.
 std::string quoted_printable(const std::string& text) {
@@ -68,14 +71,7 @@ std::string quoted_printable(const std::string& text) {
   for (size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
-      // Trailing white space before a hard break must be encoded.
-      if (!out.empty() && (out.back() == ' ' || out.back() == '\t')) {
-        const char ws = out.back();
-        out.pop_back();
-        out += '=';
-        out += hex[static_cast<unsigned char>(ws) >> 4];
-        out += hex[static_cast<unsigned char>(ws) & 15];
-      }
+      encode_trailing_space(out);  // before a hard break
       out += "\r\n";
       col = 0;
       ++i;
@@ -96,14 +92,7 @@ std::string quoted_printable(const std::string& text) {
     out += piece;
     col += piece.size();
   }
-  // Trailing white space at the very end is encoded too (RFC 2045 6.7 (3)).
-  if (!out.empty() && (out.back() == ' ' || out.back() == '\t')) {
-    const char ws = out.back();
-    out.pop_back();
-    out += '=';
-    out += hex[static_cast<unsigned char>(ws) >> 4];
-    out += hex[static_cast<unsigned char>(ws) & 15];
-  }
+  encode_trailing_space(out);  // and at the very end
   return out;
 }
 

@@ -1,4 +1,5 @@
 #include "smtp/send_session.h"
+#include "util/text.h"
 
 #include <openssl/x509_vfy.h>
 
@@ -13,11 +14,6 @@ namespace smtpdiag {
 namespace {
 
 constexpr const char* kRedacted = "[redacted]";
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 ReplyInfo info(const SmtpReply& r) { return ReplyInfo{r.code, r.enhanced, r.text()}; }
 
@@ -284,7 +280,7 @@ void SendSession::on_reply(const SmtpReply& r) {
       break;
     case State::MailFrom:
       if (c != 250) {
-        const std::string t = lower(r.text());
+        const std::string t = ascii_lower(r.text());
         if (c == 530 && t.find("starttls") != std::string::npos) {
           fail("auth_requires_tls", "the server requires STARTTLS before mail", &r);
         } else if ((c == 530 || c == 550 || c == 554) &&
@@ -317,7 +313,7 @@ void SendSession::on_reply(const SmtpReply& r) {
         // whatever order the recipients came in.
         const RecipientResult* relay = nullptr;
         for (const auto& x : obs_.recipients) {
-          const std::string t = lower(x.reply.text);
+          const std::string t = ascii_lower(x.reply.text);
           if (x.reply.enhanced == "5.7.1" || t.find("relay") != std::string::npos) relay = &x;
         }
         if (relay) {
@@ -378,7 +374,7 @@ void SendSession::on_reply(const SmtpReply& r) {
   }
   std::string finding = "auth_failed";
   std::string why = "authentication failed";
-  const std::string t = lower(r.text());
+  const std::string t = ascii_lower(r.text());
   if (c == 534 && (r.enhanced == "5.7.9" || t.find("application-specific") != std::string::npos ||
                    t.find("app password") != std::string::npos)) {
     why = "the server wants an app password (5.7.9), not the account password";

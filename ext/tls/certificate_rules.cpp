@@ -4,25 +4,11 @@
 #include <cctype>
 
 #include "tls/certificate_check.h"
+#include "util/text.h"
 
 namespace smtpdiag {
 
 namespace {
-
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += ", ";
-    out += s;
-  }
-  return out;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (!s.empty() && s.back() == '.') s.pop_back();
-  return s;
-}
 
 std::string strip_prefix(const std::string& name) {
   const auto colon = name.find(':');
@@ -31,7 +17,7 @@ std::string strip_prefix(const std::string& name) {
 
 // Does a certificate name pattern ("*.example.com") cover `host`?
 bool pattern_covers(const std::string& pattern, const std::string& host) {
-  const std::string p = lower(pattern), h = lower(host);
+  const std::string p = normalize_domain(pattern), h = normalize_domain(host);
   if (p == h) return true;
   if (p.rfind("*.", 0) == 0) {
     const auto dot = h.find('.');
@@ -102,8 +88,8 @@ std::vector<Finding> certificate_findings(const CertificateReport& r, const Cert
   // A transparent SMTP redirect: neither the greeting nor the certificate
   // is the host asked for, and they agree with each other (or the greeting
   // names a host outside the asked-for domain).
-  const std::string host = lower(cfg.probe.host);
-  const std::string greeting = lower(r.greeting_name);
+  const std::string host = normalize_domain(cfg.probe.host);
+  const std::string greeting = normalize_domain(r.greeting_name);
   const bool host_is_name = !IpAddress::parse(host).has_value();
   const bool cert_covers_host = std::any_of(r.covered_names.begin(), r.covered_names.end(),
                                             [&](const std::string& n) { return pattern_covers(strip_prefix(n), host); });
