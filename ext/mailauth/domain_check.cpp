@@ -21,8 +21,16 @@ const std::vector<std::string>& default_dnsbl_zones() {
 namespace {
 
 bool starts_with_ci(const std::string& s, const char* p) {
-  const std::string l = normalize_domain(s.substr(0, std::char_traits<char>::length(p)));
-  return l == p;
+  return ascii_lower(s.substr(0, std::char_traits<char>::length(p))) == ascii_lower(p);
+}
+
+// DMARC records: those starting with v=DMARC1, and (to report them as
+// invalid rather than missing) those that carry the tag elsewhere.
+std::vector<std::string> dmarc_candidates(const CachedAnswer& a) {
+  std::vector<std::string> out;
+  for (const auto& t : a.records.txt)
+    if (ascii_lower(t).find("v=dmarc1") != std::string::npos) out.push_back(t);
+  return out;
 }
 
 // The TXT records of `name` that start with `prefix` (case-insensitive).
@@ -251,18 +259,23 @@ void DomainCheck::State::start() {
     const std::string at_domain = "_dmarc." + r.domain;
     const CachedAnswer* a = c.get(at_domain, RRType::TXT);
     if (!a) throw NeedDns{};
-    std::vector<std::string> recs = tagged(*a, "v=DMARC1");
+    r.dmarc_status = dns_status_name(a->status);
+    std::vector<std::string> recs = dmarc_candidates(*a);
     std::string where = at_domain;
     if (recs.empty() && r.org_domain != r.domain) {
       where = "_dmarc." + r.org_domain;
       const CachedAnswer* o = c.get(where, RRType::TXT);
       if (!o) throw NeedDns{};
-      recs = tagged(*o, "v=DMARC1");
+      recs = dmarc_candidates(*o);
+      if (o->status != DnsStatus::NoData && o->status != DnsStatus::NxDomain) r.dmarc_status = dns_status_name(o->status);
     }
     if (recs.size() == 1) {
       r.dmarc_record = recs[0];
       r.dmarc_found_at = where;
       r.dmarc = parse_dmarc(recs[0]);
+      // A subdomain found through its organizational domain gets sp=.
+      r.dmarc_effective_policy = r.dmarc.policy;
+      if (where != at_domain && !r.dmarc.subdomain_policy.empty()) r.dmarc_effective_policy = r.dmarc.subdomain_policy;
     } else if (recs.size() > 1) {
       r.dmarc_found_at = where;
       r.dmarc.error = "more than one DMARC record: receivers ignore them all";
@@ -284,6 +297,8 @@ void DomainCheck::State::start() {
       DkimSelectorResult d;
       d.selector = s;
       d.status = dns_status_name(a->status);
+      if (a->status == DnsStatus::Ok || a->status == DnsStatus::NoData || a->status == DnsStatus::NxDomain)
+        r.dkim_answered = true;
       for (const auto& t : a->records.txt) {
         if (t.find("p=") == std::string::npos && t.find("v=DKIM1") == std::string::npos) continue;
         d.found = true;
@@ -394,6 +409,8 @@ void DomainCheck::State::start() {
 
 DomainReport DomainCheck::State::finish() {
   if (!runner.done()) r.timed_out = true;
+  // c-ares gives up before the deadline: a timed-out lookup is a timeout too.
+  if (r.mx_status == "timeout" || r.spf_status == "timeout" || r.dmarc_status == "timeout") r.timed_out = true;
   if (policy_fetch && !policy_fetch->finished()) policy_fetch->abandon();
   if (relay_session && !relay_session->finished()) relay_session->abandon();
   if (relay_connector && !relay_connector->finished()) relay_connector->abandon();

@@ -76,11 +76,14 @@ struct DomainReport {
   // DMARC
   std::string dmarc_record;
   std::string dmarc_found_at;
+  std::string dmarc_status;           // DNS status of the _dmarc lookup(s)
+  std::string dmarc_effective_policy; // p=, or sp= for a subdomain
   DmarcRecord dmarc;
   bool spf_aligned = false;
   bool dkim_aligned = false;
   // DKIM
   std::vector<DkimSelectorResult> dkim;
+  bool dkim_answered = false;        // some selector lookup got a DNS answer
   // MTA-STS / TLS-RPT
   std::string mta_sts_record;
   std::string mta_sts_id;

@@ -98,7 +98,8 @@ std::vector<Finding> domain_findings(const DomainReport& r, const DomainCheckCon
   }
 
   // DMARC
-  if (r.dmarc_record.empty() && r.dmarc.error.empty()) {
+  auto answered = [](const std::string& st) { return st == "ok" || st == "nxdomain" || st == "no_address"; };
+  if (r.dmarc_record.empty() && r.dmarc.error.empty() && answered(r.dmarc_status)) {
     auto q = p;
     q["where"] = r.org_domain == r.domain ? "_dmarc." + r.domain
                                           : "_dmarc." + r.domain + " nor _dmarc." + r.org_domain;
@@ -110,7 +111,7 @@ std::vector<Finding> domain_findings(const DomainReport& r, const DomainCheckCon
     out.push_back(make_finding("dmarc_invalid", q, ev));
   } else if (!r.spf_aligned && !r.dkim_aligned) {
     auto q = p;
-    q["policy"] = r.dmarc.policy;
+    q["policy"] = r.dmarc_effective_policy.empty() ? r.dmarc.policy : r.dmarc_effective_policy;
     q["spf_domain"] = cfg.mail_from_domain.empty() ? r.domain : cfg.mail_from_domain;
     q["dkim_domain"] = cfg.dkim_domain.empty() ? r.domain : cfg.dkim_domain;
     auto e = ev;
@@ -123,7 +124,7 @@ std::vector<Finding> domain_findings(const DomainReport& r, const DomainCheckCon
   // DKIM
   const bool any_key = std::any_of(r.dkim.begin(), r.dkim.end(),
                                    [](const DkimSelectorResult& d) { return d.found && d.key.valid && !d.key.revoked; });
-  if (!any_key) {
+  if (!any_key && r.dkim_answered) {
     auto q = p;
     std::vector<std::string> tried = cfg.dkim_selectors;
     q["selectors"] = tried.empty() ? "the common selectors (default, google, selector1, selector2, k1, s1, ...)" : join(tried);
@@ -167,7 +168,10 @@ std::vector<Finding> domain_findings(const DomainReport& r, const DomainCheckCon
       else if (b.refused) out.push_back(make_finding("dnsbl_refused", bq, be));
     }
   }
-  if (r.timed_out) {
+  // The resolver failing is its own finding, and only once.
+  const bool dns_failed = r.mx_status == "timeout" || r.mx_status == "unreachable" ||
+                          r.spf_status == "timeout" || r.spf_status == "unreachable";
+  if (r.timed_out || dns_failed) {
     auto q = p;
     q["resolver"] = cfg.net.dns_servers.empty() ? "the system resolver" : cfg.net.dns_servers[0].first.to_string();
     q["host"] = r.domain;
