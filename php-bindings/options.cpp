@@ -1,5 +1,9 @@
 #include "options.h"
 
+extern "C" {
+#include "zend_ini.h"
+}
+
 #include <cmath>
 #include <cstring>
 
@@ -325,6 +329,14 @@ bool read_common_options(OptionReader &r, smtpdiag::ProbeConfig *c)
 	}
 
 	if (!r.string("ca_file", &c->ca_file, 4096)) return false;
+	if (c->ca_file.empty()) {
+		/* DESIGN: the CA is PHP's own (openssl.cafile / openssl.capath),
+		 * else the system store: what PHPMailer's stream TLS verifies with. */
+		const char *cafile = zend_ini_string_ex(const_cast<char *>("openssl.cafile"), sizeof("openssl.cafile") - 1, 0, nullptr);
+		const char *capath = zend_ini_string_ex(const_cast<char *>("openssl.capath"), sizeof("openssl.capath") - 1, 0, nullptr);
+		if (cafile && *cafile) c->ca_file = cafile;
+		if (capath && *capath) c->ca_path = capath;
+	}
 	if (!c->ca_file.empty() && VCWD_ACCESS(c->ca_file.c_str(), R_OK) != 0) {
 		return r.reject("ca_file", "must name a readable PEM file");
 	}
