@@ -52,13 +52,25 @@ void apply_rules(const DiagnoseConfig& cfg, DiagnoseResult& r) {
 
   // --- the PHP environment: PHPMailer cannot even start ------------------
   const EnvironmentInfo& env = r.environment;
-  for (const std::string& fn : env.disabled_functions) {
-    if (fn == "stream_socket_client" || fn == "fsockopen" || fn == "stream_socket_enable_crypto") {
-      auto q = base;
-      q["function"] = fn;
-      all.push_back(make_finding("php_function_disabled", q, {{"function", fn}}));
-      if (root.empty()) root = "php_function_disabled";
-    }
+  auto disabled = [&](const char* fn) {
+    return std::find(env.disabled_functions.begin(), env.disabled_functions.end(), fn) != env.disabled_functions.end();
+  };
+  // PHPMailer connects with stream_socket_client() and falls back to
+  // fsockopen(): only both gone stop it. STARTTLS needs
+  // stream_socket_enable_crypto().
+  const bool no_connect = disabled("stream_socket_client") && disabled("fsockopen");
+  const bool no_starttls = disabled("stream_socket_enable_crypto") &&
+                           (cfg.session.encryption == Encryption::StartTls || cfg.session.auto_tls);
+  for (const char* fn : {"stream_socket_client", "fsockopen", "stream_socket_enable_crypto"}) {
+    if (!disabled(fn)) continue;
+    auto q = base;
+    q["function"] = fn;
+    Finding f = make_finding("php_function_disabled", q, {{"function", std::string(fn)}});
+    const bool fatal = (no_connect && std::string(fn) != "stream_socket_enable_crypto") ||
+                       (no_starttls && std::string(fn) == "stream_socket_enable_crypto");
+    if (!fatal) f.severity = Severity::Info;
+    all.push_back(std::move(f));
+    if (fatal && root.empty()) root = "php_function_disabled";
   }
   if (!env.openssl_loaded && cfg.session.encryption != Encryption::None) {
     all.push_back(make_finding("php_openssl_missing", base, {}));
