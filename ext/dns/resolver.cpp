@@ -44,7 +44,10 @@ DnsStatus dns_status_from_ares(int st) {
 
 Resolver::Resolver(EventLoop& loop, const ResolverOptions& options) : loop_(loop) {
   ares_options opts{};
-  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+  // NOCHECKRESP: a SERVFAIL or REFUSED is the answer we report (dns_error),
+  // not a reason to call the server unreachable.
+  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
+  opts.flags = ARES_FLAG_NOCHECKRESP;
   opts.sock_state_cb = &Resolver::on_sock_state;
   opts.sock_state_cb_data = this;
   opts.timeout = std::max(100, options.try_timeout_ms);
@@ -299,7 +302,26 @@ void Resolver::query(const std::string& name, RRType type, RecordsCallback done)
   ares_query(channel_, name.c_str(), ns_c_in, t, &on_records, q);
 }
 
+namespace {
+
+bool is_localhost(const std::string& name) {
+  std::string n = name;
+  if (!n.empty() && n.back() == '.') n.pop_back();
+  if (n.size() != 9) return false;
+  for (char& c : n) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return n == "localhost";
+}
+
+}  // namespace
+
 void Resolver::resolve(const std::string& name, Family family, AddressCallback done) {
+  // RFC 6761 6.3: "localhost" is the loopback address. Answered here:
+  // c-ares 1.18's own fallback for it (a hosts file without "::1
+  // localhost") leaks the name on every call (c-ares issue 439, fixed in 1.19).
+  if (is_localhost(name)) {
+    done(DnsStatus::Ok, {*IpAddress::parse(family == Family::V4 ? "127.0.0.1" : "::1")});
+    return;
+  }
   if (!channel_) {
     done(DnsStatus::Error, {});
     return;

@@ -127,7 +127,9 @@ CertificateReport run_certificate_check(const CertificateCheckConfig& cfg) {
   pc.trace = true;
   pc.tls = true;
   std::string mode = cfg.mode;
-  if (mode == "auto") mode = cfg.port == 465 ? "implicit" : "starttls";
+  // DESIGN: auto is STARTTLS on the submission/relay ports, else implicit.
+  if (mode == "auto")
+    mode = (cfg.port == 25 || cfg.port == 587 || cfg.port == 2525) ? "starttls" : "implicit";
   rep.mode = mode;
   pc.implicit_tls_ports = mode == "implicit" ? std::vector<uint16_t>{cfg.port} : std::vector<uint16_t>{};
   if (cfg.sni) pc.sni = cfg.sni;

@@ -35,19 +35,31 @@ final class Diagnostics
         return extension_loaded('smtpdiag');
     }
 
-    /** @param array<string, mixed> $options */
+    /**
+     * @param array<string, mixed> $options
+     * @throws \ValueError|\TypeError bad arguments, before any I/O
+     * @throws Exception an internal failure (never a network outcome)
+     */
     public function probe(string $host, array $options = []): ProbeResult
     {
         return $this->backend->probe($host, $options);
     }
 
-    /** @param array<string, mixed> $options */
+    /**
+     * @param array<string, mixed> $options
+     * @throws \ValueError|\TypeError bad arguments, before any I/O
+     * @throws Exception an internal failure (never a network outcome)
+     */
     public function checkCertificate(string $host, int $port, array $options = []): CertificateCheck
     {
         return $this->backend->checkCertificate($host, $port, $options);
     }
 
-    /** @param array<string, mixed> $options */
+    /**
+     * @param array<string, mixed> $options
+     * @throws \ValueError|\TypeError bad arguments, before any I/O
+     * @throws Exception an internal failure (never a network outcome)
+     */
     public function checkDomain(string $domain, array $options = []): DomainReport
     {
         return $this->backend->checkDomain($domain, $options);
@@ -57,6 +69,8 @@ final class Diagnostics
      * @param array<string, mixed> $config
      * @param array<string, mixed> $message
      * @param array<string, mixed> $options
+     * @throws \ValueError|\TypeError bad arguments, before any I/O
+     * @throws Exception an internal failure (never a network outcome)
      */
     public function sendTest(#[\SensitiveParameter] array $config, array $message, array $options = []): SendResult
     {
@@ -66,6 +80,8 @@ final class Diagnostics
     /**
      * @param array<string, mixed> $config
      * @param array<string, mixed> $options
+     * @throws \ValueError|\TypeError bad arguments, before any I/O
+     * @throws Exception an internal failure (never a network outcome)
      */
     public function diagnose(#[\SensitiveParameter] array $config, array $options = []): Diagnosis
     {
@@ -76,6 +92,8 @@ final class Diagnostics
      * @param array<array-key, mixed> $configs
      * @param array<string, mixed> $options
      * @return list<Diagnosis> in input order
+     * @throws \ValueError|\TypeError bad arguments, before any I/O
+     * @throws Exception an internal failure (never a network outcome)
      */
     public function diagnoseMany(#[\SensitiveParameter] array $configs, array $options = []): array
     {

@@ -35,17 +35,20 @@ final class NativeBackend implements Backend
 
     public function sendTest(#[\SensitiveParameter] array $config, array $message, array $options = []): SendResult
     {
+        // @phpstan-ignore argument.type, argument.type (the extension validates the shapes)
         return SendResult::fromArray(\smtpdiag_send_test($config, $message, $options));
     }
 
     public function diagnose(#[\SensitiveParameter] array $config, array $options = []): Diagnosis
     {
+        // @phpstan-ignore argument.type (the extension validates the shape)
         return Diagnosis::fromArray(\smtpdiag_diagnose($config, $options));
     }
 
     public function diagnoseMany(#[\SensitiveParameter] array $configs, array $options = []): array
     {
         $out = [];
+        // @phpstan-ignore argument.type (the extension validates the shape)
         foreach (\smtpdiag_diagnose_many($configs, $options) as $one) {
             $out[] = Diagnosis::fromArray(is_array($one) ? $one : []);
         }
