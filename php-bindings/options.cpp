@@ -68,7 +68,23 @@ bool OptionReader::only(std::initializer_list<const char *> allowed)
 	return true;
 }
 
-bool OptionReader::number(const char *key, double *out, double min, double max)
+bool OptionReader::integer(const char *key, long *out, long min, long max)
+{
+	zval *v = find(key);
+	if (!v) return true;
+	if (Z_TYPE_P(v) != IS_LONG) {
+		zend_argument_type_error(arg_, "option \"%s\" must be of type int, %s given", key, zend_zval_type_name(v));
+		return false;
+	}
+	if (Z_LVAL_P(v) < min || Z_LVAL_P(v) > max) {
+		zend_argument_value_error(arg_, "option \"%s\" must be between %ld and %ld", key, min, max);
+		return false;
+	}
+	*out = static_cast<long>(Z_LVAL_P(v));
+	return true;
+}
+
+bool OptionReader::number(const char *key, double *out, double min, double max, const char *unit)
 {
 	zval *v = find(key);
 	if (!v) return true;
@@ -82,7 +98,7 @@ bool OptionReader::number(const char *key, double *out, double min, double max)
 		return false;
 	}
 	if (!std::isfinite(d) || d < min || d > max) {
-		zend_argument_value_error(arg_, "option \"%s\" must be between %g and %g seconds", key, min, max);
+		zend_argument_value_error(arg_, "option \"%s\" must be between %g and %g%s%s", key, min, max, *unit ? " " : "", unit);
 		return false;
 	}
 	*out = d;

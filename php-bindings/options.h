@@ -24,7 +24,9 @@ public:
 	bool only(std::initializer_list<const char *> allowed);
 
 	/* Each returns true when the key is absent (out untouched) or valid. */
-	bool number(const char *key, double *out, double min, double max);
+	/* `unit` names what the number counts in the error ("seconds", "days"). */
+	bool number(const char *key, double *out, double min, double max, const char *unit = "seconds");
+	bool integer(const char *key, long *out, long min, long max);
 	bool boolean(const char *key, bool *out);
 	bool string(const char *key, std::string *out, size_t max_len);
 	bool choice(const char *key, std::initializer_list<const char *> values, std::string *out);

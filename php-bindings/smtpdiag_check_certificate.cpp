@@ -52,7 +52,7 @@ PHP_FUNCTION(smtpdiag_check_certificate)
 		&& smtpdiag_php::read_common_options(reader, &config.probe)
 		&& reader.choice("mode", {"auto", "starttls", "implicit"}, &config.mode)
 		&& reader.string("sni", &sni, 253)
-		&& reader.number("warn_days", &warn_days, 0, 3650);
+		&& reader.number("warn_days", &warn_days, 0, 3650, "");
 	zval *sni_zv = options ? zend_hash_str_find_deref(options, "sni", 3) : nullptr;
 	const bool has_sni = sni_zv && Z_TYPE_P(sni_zv) != IS_NULL;
 	zend_hash_destroy(&empty);

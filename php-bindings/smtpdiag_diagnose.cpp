@@ -51,7 +51,7 @@ void php_environment(smtpdiag::EnvironmentInfo *env)
 
 /* One $config plus the shared $options into a core config. */
 bool read_diagnose(uint32_t config_arg, HashTable *config, uint32_t options_arg, HashTable *options,
-	smtpdiag::DiagnoseConfig *out, bool many, double *concurrency)
+	smtpdiag::DiagnoseConfig *out, bool many, long *concurrency)
 {
 	if (!smtpdiag_php::read_mail_config(config_arg, config, &out->net.host, &out->port, &out->session, &out->from))
 		return false;
@@ -65,10 +65,10 @@ bool read_diagnose(uint32_t config_arg, HashTable *config, uint32_t options_arg,
 			: std::initializer_list<const char *>{"timeout", "connect_timeout", "family", "dns_servers", "ca_file", "ehlo_name", "send", "api_hosts", "warn_days", "dkim_selectors", "check_domain"})
 		&& smtpdiag_php::read_common_options(r, &out->net)
 		&& r.string_list("api_hosts", &api_hosts, 32)
-		&& r.number("warn_days", &warn_days, 0, 3650)
+		&& r.number("warn_days", &warn_days, 0, 3650, "")
 		&& r.string_list("dkim_selectors", &out->dkim_selectors, 32)
 		&& r.boolean("check_domain", &out->check_domain)
-		&& (!many || r.number("concurrency", concurrency, 1, 256));
+		&& (!many || r.integer("concurrency", concurrency, 1, 256));
 	zval *send = ok && options ? zend_hash_str_find_deref(options, "send", 4) : nullptr;
 	zval *api = ok && options ? zend_hash_str_find_deref(options, "api_hosts", 9) : nullptr;
 	zend_hash_destroy(&empty);
@@ -136,7 +136,20 @@ PHP_FUNCTION(smtpdiag_diagnose_many)
 	}
 	std::vector<smtpdiag::DiagnoseConfig> list;
 	list.reserve(n);
-	double concurrency = 32;
+	long concurrency = 32;
+	if (n == 0) {
+		/* Nothing to run, but the options are still checked. */
+		HashTable none;
+		zend_hash_init(&none, 0, nullptr, nullptr, 0);
+		zval host;
+		ZVAL_STRING(&host, "localhost");
+		zend_hash_str_update(&none, "host", 4, &host);
+		smtpdiag::DiagnoseConfig probe_cfg;
+		const bool ok = read_diagnose(1, &none, 2, options, &probe_cfg, true, &concurrency);
+		zend_hash_destroy(&none);
+		if (!ok) RETURN_THROWS();
+		RETURN_EMPTY_ARRAY();
+	}
 	zval *item;
 	ZEND_HASH_FOREACH_VAL(configs, item) {
 		ZVAL_DEREF(item);

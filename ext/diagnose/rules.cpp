@@ -150,8 +150,15 @@ void apply_rules(const DiagnoseConfig& cfg, DiagnoseResult& r) {
   }
 
   // --- certificate of the configured port ----------------------------------
-  if (r.certificate)
-    for (const auto& f : r.certificate->findings) all.push_back(f);
+  // Only what the site's client will judge counts: nothing without TLS,
+  // context only when it does not verify (verify_peer false).
+  const bool site_uses_tls = cfg.session.encryption != Encryption::None || cfg.session.auto_tls;
+  if (r.certificate && site_uses_tls) {
+    for (Finding f : r.certificate->findings) {
+      if (!cfg.session.verify_peer && f.severity != Severity::Ok) f.severity = Severity::Info;
+      all.push_back(std::move(f));
+    }
+  }
 
   // --- the configured session (TLS, AUTH, QUIT) ---------------------------
   if (r.session) {
