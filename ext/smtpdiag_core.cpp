@@ -5,6 +5,9 @@
 #include <openssl/ssl.h>
 #include <unistd.h>
 
+#include "mailauth/dmarc.h"
+#include "tls/tls_client.h"
+
 namespace smtpdiag {
 
 bool global_init(std::string* error) {
@@ -17,6 +20,11 @@ bool global_init(std::string* error) {
     *error = std::string("c-ares initialisation failed: ") + ares_strerror(rc);
     return false;
   }
+  // The core's other process-wide state, built here once so that no
+  // request (or thread, under ZTS) builds it: the socket BIO method and
+  // the Public Suffix List. Both are read-only afterwards.
+  tls_prepare();
+  (void)organizational_domain("example.com");
   return true;
 }
 

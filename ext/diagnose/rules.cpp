@@ -31,11 +31,11 @@ bool blocked(PortState s) {
 
 // Certificate errors from most to least specific: the first present is
 // the one to fix (a stale PHP bundle before "untrusted", and so on).
-const char* kCertPriority[] = {"smtp_redirected", "ca_bundle_stale", "cert_expired", "cert_not_yet_valid",
+const char* const kCertPriority[] = {"smtp_redirected", "ca_bundle_stale", "cert_expired", "cert_not_yet_valid",
                                "cert_hostname_mismatch", "cert_self_signed", "cert_incomplete_chain",
                                "cert_untrusted", "cert_weak_key", "cert_weak_signature", "tls_protocol_mismatch"};
 
-const char* kDomainRoot[] = {"ip_blocklisted", "spf_fail", "spf_too_many_lookups", "spf_permerror",
+const char* const kDomainRoot[] = {"ip_blocklisted", "spf_fail", "spf_too_many_lookups", "spf_permerror",
                              "dmarc_misaligned"};
 
 }  // namespace
@@ -118,7 +118,20 @@ void apply_rules(const DiagnoseConfig& cfg, DiagnoseResult& r) {
     all.push_back(std::move(f));
   }
   if (root.empty() && !conf.empty()) {
-    if (!any_smtp_open && std::any_of(p.ports.begin(), p.ports.end(), [](const PortResult& x) { return blocked(x.state); })) {
+    const bool any_filtered = std::any_of(p.ports.begin(), p.ports.end(), [](const PortResult& x) {
+      return x.state == PortState::Filtered || x.state == PortState::BlockedLocal || x.state == PortState::BlockedUpstream;
+    });
+    // "Host unreachable" from a router on some ports and silence on the
+    // rest is one dead host (routers rate-limit their ICMP), not a block.
+    const bool any_unreachable = std::any_of(p.ports.begin(), p.ports.end(), [](const PortResult& x) {
+      return x.state == PortState::Unreachable;
+    });
+    const bool any_explicit_block = std::any_of(p.ports.begin(), p.ports.end(), [](const PortResult& x) {
+      return x.state == PortState::BlockedLocal || x.state == PortState::BlockedUpstream;
+    });
+    if (!any_smtp_open && any_unreachable && !any_explicit_block) {
+      root = "host_unreachable";  // no route at all: not a port block
+    } else if (!any_smtp_open && any_filtered) {
       root = "all_smtp_ports_blocked";
     } else if (v4_open && v6_broken && cfg.net.family == FamilyPref::Any) {
       // PHP's stream connect (PHPMailer) tries the AAAA address first and

@@ -194,7 +194,15 @@ void DomainCheck::State::start() {
                 (mx->records.mx[0].host.empty() || mx->records.mx[0].host == ".");
     if (r.null_mx) return true;
     bool missing = false;
-    for (const auto& m : mx->records.mx) {
+    // Bounded: a broken or hostile zone may list thousands of MX hosts
+    // (each with its addresses in the result); the first 20 by preference
+    // are all a person needs to see.
+    constexpr size_t kMaxMxHosts = 20;
+    std::vector<MxRecord> hosts = mx->records.mx;
+    std::stable_sort(hosts.begin(), hosts.end(),
+                     [](const MxRecord& a, const MxRecord& b) { return a.preference < b.preference; });
+    if (hosts.size() > kMaxMxHosts) hosts.resize(kMaxMxHosts);
+    for (const auto& m : hosts) {
       MxHost h{m.preference, m.host, {}};
       for (RRType t : {RRType::A, RRType::AAAA}) {
         const CachedAnswer* a = c.get(m.host, t);
@@ -241,7 +249,10 @@ void DomainCheck::State::start() {
       }
     }
     std::vector<SpfForIp> results;
-    for (const auto& [ip, source] : ips) {
+    for (const auto& entry : ips) {
+      // Not a structured binding: C++17 lambdas cannot capture those (clang refuses).
+      const auto& ip = entry.first;
+      const auto& source = entry.second;
       if (std::any_of(results.begin(), results.end(), [&](const SpfForIp& x) { return x.ip == ip; })) continue;
       SpfRequest req;
       req.ip = ip;

@@ -71,9 +71,7 @@ std::vector<Finding> domain_findings(const DomainReport& r, const DomainCheckCon
         q["source"] = s.source == "relay" ? "your relay " + cfg.relay_host + "'s address" : "this site's sending address";
         q["result"] = spf_result_name(o.result);
         q["record"] = r.spf_record;
-        q["suggestion"] = record_with(r.spf_record, s.source == "relay" && !cfg.relay_host.empty()
-                                                        ? mech
-                                                        : mech);
+        q["suggestion"] = record_with(r.spf_record, mech);
         auto e = ev;
         e.push_back({"ip", s.ip.to_string()});
         e.push_back({"source", s.source});
@@ -104,12 +102,17 @@ std::vector<Finding> domain_findings(const DomainReport& r, const DomainCheckCon
     q["where"] = r.org_domain == r.domain ? "_dmarc." + r.domain
                                           : "_dmarc." + r.domain + " nor _dmarc." + r.org_domain;
     out.push_back(make_finding("dmarc_missing", q, ev));
+  } else if (r.dmarc_record.empty() && r.dmarc.error.empty()) {
+    // The lookup itself failed (timeout, SERVFAIL, garbage): no record was
+    // seen, so none can be called invalid; the DNS finding says what happened.
   } else if (!r.dmarc.valid) {
     auto q = p;
     q["error"] = r.dmarc.error;
     q["record"] = r.dmarc_record;
     out.push_back(make_finding("dmarc_invalid", q, ev));
-  } else if (!r.spf_aligned && !r.dkim_aligned) {
+  } else if (!r.spf_aligned && !r.dkim_aligned && (!r.spf.empty() || r.dkim_answered)) {
+    // Only claimed when SPF was evaluated for an address (or DKIM looked up):
+    // without a sending address there is nothing to align.
     auto q = p;
     q["policy"] = r.dmarc_effective_policy.empty() ? r.dmarc.policy : r.dmarc_effective_policy;
     q["spf_domain"] = cfg.mail_from_domain.empty() ? r.domain : cfg.mail_from_domain;
@@ -178,6 +181,19 @@ std::vector<Finding> domain_findings(const DomainReport& r, const DomainCheckCon
     q["status"] = "timeout";
     q["ms"] = std::to_string(static_cast<long>(r.elapsed_ms));
     out.push_back(make_finding("dns_timeout", q, ev));
+  } else {
+    // SERVFAIL, REFUSED, or an answer that does not parse (a broken or
+    // hostile server): said once, as for the host's own lookups.
+    auto failed = [](const std::string& st) {
+      return st == "servfail" || st == "refused" || st == "error" || st == "bad_name";
+    };
+    const std::string& st = failed(r.mx_status) ? r.mx_status : r.spf_status;
+    if (failed(st)) {
+      auto q = p;
+      q["host"] = r.domain;
+      q["status"] = st;
+      out.push_back(make_finding("dns_error", q, ev));
+    }
   }
   sort_findings(out);
   return out;

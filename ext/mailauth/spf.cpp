@@ -399,7 +399,7 @@ class Evaluator {
     while (end < raw.size() && raw[end] != ':' && raw[end] != '/') ++end;
     t.name = ascii_lower(raw.substr(i, end - i));
     std::string rest = raw.substr(end);
-    static const char* known[] = {"all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists"};
+    static const char* const known[] = {"all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists"};
     if (std::none_of(std::begin(known), std::end(known), [&](const char* k) { return t.name == k; }))
       perm("unknown mechanism '" + t.name + "'");
     if (!rest.empty() && rest[0] == ':') {

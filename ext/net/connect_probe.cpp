@@ -157,17 +157,35 @@ void ConnectAttempt::abandon() {
 
 void ConnectAttempt::on_event(uint32_t events) {
   if (finished_) return;
-  if (events & EPOLLERR) {
-    if (auto icmp = read_error_queue(fd_.get(), address_.family)) last_icmp_ = icmp;
-  }
+  // SO_ERROR first: dequeuing the ICMP error queue resets the socket's
+  // pending error, after which a failed connect would look connected.
   int soerr = 0;
   socklen_t len = sizeof soerr;
   getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &soerr, &len);
-  if (soerr == 0 && (events & EPOLLOUT)) {
-    ConnectOutcome out;
-    out.kind = ConnectOutcome::Kind::Connected;
-    finish(std::move(out));
-    return;
+  if (events & EPOLLERR) {
+    if (auto icmp = read_error_queue(fd_.get(), address_.family)) last_icmp_ = icmp;
+  }
+  if (soerr == 0 && (events & EPOLLOUT) && !(events & (EPOLLERR | EPOLLHUP))) {
+    // Connected only if the kernel agrees it has a peer.
+    sockaddr_storage peer{};
+    socklen_t plen = sizeof peer;
+    if (getpeername(fd_.get(), reinterpret_cast<sockaddr*>(&peer), &plen) == 0) {
+      ConnectOutcome out;
+      out.kind = ConnectOutcome::Kind::Connected;
+      finish(std::move(out));
+      return;
+    }
+    soerr = last_icmp_ && last_icmp_->err ? last_icmp_->err : ECONNREFUSED;
+  }
+  if (soerr == 0 && (events & (EPOLLERR | EPOLLHUP)) && last_icmp_ && ttl_ == 0) {
+    // The error was consumed with the queue entry: it is the ICMP's.
+    int still = 0;
+    len = sizeof still;
+    getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &still, &len);
+    sockaddr_storage peer{};
+    socklen_t plen = sizeof peer;
+    if (getpeername(fd_.get(), reinterpret_cast<sockaddr*>(&peer), &plen) != 0 && errno == ENOTCONN)
+      soerr = still ? still : (last_icmp_->err ? last_icmp_->err : EHOSTUNREACH);
   }
   if (soerr != 0) {
     ConnectOutcome out;

@@ -37,6 +37,7 @@ struct Target {
   std::optional<SmtpObservation> smtp;
   std::optional<TlsObservation> tls;
   HopTracer* tracer = nullptr;  // owned by Run::tracers
+  HopTracer* recheck = nullptr; // a second, lone TTL-1 look (see schedule_recheck)
   bool trace_wanted = false;
 };
 
@@ -46,6 +47,11 @@ struct ProbeRun::State {
  public:
   State(EventLoop& loop, const ProbeConfig& cfg, Deadline deadline)
       : cfg_(cfg), t0_(Clock::now()), deadline_(deadline), loop_(loop) {}
+
+  ~State() {
+    // The loop may outlive us (diagnose_many): no timer may call back.
+    for (EventLoop::TimerId id : timers_) loop_.cancel_timer(id);
+  }
 
   void start();
   ProbeResult finish();
@@ -57,6 +63,7 @@ struct ProbeRun::State {
   void add_address(const IpAddress& a);
   void on_connect(Target& t, ConnectOutcome&& o);
   void maybe_trace(Target& t);
+  void schedule_recheck(Target& t, TimePoint trace_end);
   HopTracer* reference_for(const IpAddress& a);
   void stop_everything();
   void assemble(ProbeResult& r);
@@ -77,6 +84,8 @@ struct ProbeRun::State {
   std::vector<std::unique_ptr<HopTracer>> tracers_;
   std::vector<std::pair<IpAddress, HopTracer*>> references_;
   int traces_v4_ = 0, traces_v6_ = 0;
+  int rechecks_pending_ = 0;
+  std::vector<EventLoop::TimerId> timers_;
 };
 
 void ProbeRun::State::start() {
@@ -90,6 +99,8 @@ void ProbeRun::State::start() {
 }
 
 ProbeResult ProbeRun::State::finish() {
+  for (EventLoop::TimerId id : timers_) loop_.cancel_timer(id);
+  timers_.clear();
   ProbeResult r;
   r.host = cfg_.host;
   stop_everything();
@@ -152,9 +163,9 @@ void ProbeRun::State::add_address(const IpAddress& a) {
       // Still nothing after a while: start locating the drop while the
       // connect keeps waiting, so the answer is ready when it times out.
       const double after = std::min(kTraceAfterSeconds, cfg_.connect_timeout / 2);
-      loop_.add_timer(Deadline::after(after, now).at(), [this, raw] {
+      timers_.push_back(loop_.add_timer(Deadline::after(after, now).at(), [this, raw] {
         if (!raw->connect_done) maybe_trace(*raw);
-      });
+      }));
     }
   }
   for (size_t i = targets_.size() - cfg_.ports.size(); i < targets_.size(); ++i)
@@ -225,6 +236,33 @@ void ProbeRun::State::maybe_trace(Target& t) {
       std::make_unique<HopTracer>(loop_, t.address, t.port, cfg_.max_hops, until));
   t.tracer = tracers_.back().get();
   t.tracer->start();
+  schedule_recheck(t, until);
+}
+
+// Routers rate-limit ICMP (Linux: a burst of 6, then 1 a second per
+// destination), so "hop 1 answered the reference port but not this one"
+// can be a lost ICMP, not a local drop: look once more, alone, after the
+// router's allowance refilled. Only a second silence counts as local.
+void ProbeRun::State::schedule_recheck(Target& t, TimePoint trace_end) {
+  const TimePoint at = trace_end + std::chrono::milliseconds(1100);
+  if (at + std::chrono::milliseconds(900) > deadline_.at()) return;  // no time for it
+  ++rechecks_pending_;
+  Target* raw = &t;
+  timers_.push_back(loop_.add_timer(at, [this, raw] {
+    --rechecks_pending_;
+    const HopTracer* ref = nullptr;
+    for (const auto& [a, rt] : references_)
+      if (a == raw->address) ref = rt;
+    if (!raw->tracer || !ref || raw->tracer->trace().empty() || ref->trace().empty()) return;
+    const bool own_silent = raw->tracer->trace()[0].kind == HopAnswer::Kind::Silent ||
+                            raw->tracer->trace()[0].kind == HopAnswer::Kind::Pending;
+    const bool ref_answered = ref->trace()[0].kind == HopAnswer::Kind::TimeExceeded;
+    if (!own_silent || !ref_answered) return;
+    const TimePoint until = Deadline::after(0.9).min(deadline_).at();
+    tracers_.push_back(std::make_unique<HopTracer>(loop_, raw->address, raw->port, 1, until));
+    raw->recheck = tracers_.back().get();
+    raw->recheck->start();
+  }));
 }
 
 bool ProbeRun::State::done() const {
@@ -235,7 +273,7 @@ bool ProbeRun::State::done() const {
   }
   for (const auto& tr : tracers_)
     if (!tr->complete()) return false;
-  return true;
+  return rechecks_pending_ == 0;
 }
 
 void ProbeRun::State::stop_everything() {
@@ -307,7 +345,12 @@ void ProbeRun::State::assemble(ProbeResult& r) {
       for (const auto& [a, rt] : references_)
         if (a == t.address) ref = rt;
       static const HopTrace kEmpty;
-      const auto loc = locate_block(p.state, p.icmp, tr ? tr->trace() : kEmpty,
+      HopTrace own = tr ? tr->trace() : kEmpty;
+      if (t.recheck && !own.empty() && !t.recheck->trace().empty() &&
+          t.recheck->trace()[0].kind != HopAnswer::Kind::Silent &&
+          t.recheck->trace()[0].kind != HopAnswer::Kind::Pending)
+        own[0] = t.recheck->trace()[0];  // the first look's ICMP was lost
+      const auto loc = locate_block(p.state, p.icmp, own,
                                     ref ? ref->trace() : kEmpty,
                                     t.outcome.source ? t.outcome.source
                                                      : (tr ? tr->source() : std::nullopt));

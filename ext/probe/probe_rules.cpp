@@ -98,6 +98,9 @@ std::vector<Finding> probe_findings(const ProbeResult& r) {
         else if (e == "closed" && !s.greeted && !(p.tls && !p.tls->ok)) add("smtp_protocol_error", p);
         else if (p.tls && !p.tls->ok && (e == "tls_failed" || e == "closed" || e == "io_error"))
           add("tls_handshake_failed", p);
+        // After the greeting: a stall or a hang-up (RST, EOF) is named too.
+        else if (e == "timeout") add("smtp_timeout", p);
+        else if (e == "closed" || e == "io_error") add("connection_lost", p);
         else if (!is_implicit(p) && s.ehlo && !s.starttls_offered && p.port != 25)
           add("starttls_unavailable", p);
         else if (!is_implicit(p) && e == "starttls_refused") add("starttls_unavailable", p);
@@ -151,7 +154,7 @@ std::vector<Finding> probe_findings(const ProbeResult& r) {
       else if (p.err == ECONNREFUSED)
         params["how"] = "a reset forged on this host (a local \"reject with tcp reset\" rule)";
       else
-        params["how"] = "the connection attempt never left this host (dropped by a local firewall rule; other ports to the same address pass)";
+        params["how"] = "the connection attempt never left this host (dropped by a local firewall rule: the first router answers for port 443 to the same address, not for this port)";
     }
     if (code == "port_blocked_upstream") {
       if (p.icmp && p.icmp->from)
@@ -170,6 +173,7 @@ std::vector<Finding> probe_findings(const ProbeResult& r) {
       params["code"] = std::to_string(p.smtp->banner_code);
       params["text"] = p.smtp->banner;
       params["error"] = p.smtp->error;
+      params["stage"] = p.smtp->stage;
       if (p.smtp->greeted) ev.push_back({"banner", p.smtp->banner});
       if (!p.smtp->error_code.empty()) ev.push_back({"error", p.smtp->error});
       params["ms"] = std::to_string(static_cast<long>(p.smtp->stopped_ms));

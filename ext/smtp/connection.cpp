@@ -7,11 +7,30 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
+
+#include "util/secret.h"
 
 namespace smtpdiag {
 
 namespace {
 constexpr size_t kReadChunk = 16 * 1024;
+
+// Appends to the send buffer. When it must grow, the old buffer is wiped
+// before it is freed: it may hold an AUTH line (the string's own growth
+// would free it as it is).
+void append_wiped(std::string& out, std::string_view a, std::string_view b = {}) {
+  const size_t need = out.size() + a.size() + b.size();
+  if (need > out.capacity()) {
+    std::string grown;
+    grown.reserve(std::max(need, out.capacity() * 2));
+    grown.append(out);
+    wipe_string(out);
+    out.swap(grown);
+  }
+  out.append(a);
+  out.append(b);
+}
 }
 
 const char* conn_error_name(ConnError e) {
@@ -150,7 +169,11 @@ void SmtpConnection::do_read() {
     } while (n < 0 && errno == EINTR);
     if (n > 0) chunk.assign(buf, static_cast<size_t>(n));
     else if (n == 0) eof = true;
-    else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+    else if (errno == ECONNRESET) {
+      // A hang-up with unread data in its buffer: still the server closing.
+      eof = true;
+      reset_ = true;
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
       fail(ConnError::ReadFailed, std::string("receive failed: ") + strerror(errno));
       return;
     }
@@ -159,7 +182,7 @@ void SmtpConnection::do_read() {
   if (eof) reader_.feed_eof();
   deliver_replies();
   if (closed_ || failed_) return;
-  if (eof) fail(ConnError::Closed, "the server closed the connection");
+  if (eof) fail(ConnError::Closed, reset_ ? "the server closed the connection (reset)" : "the server closed the connection");
 }
 
 void SmtpConnection::deliver_replies() {
@@ -190,15 +213,14 @@ void SmtpConnection::deliver_replies() {
 void SmtpConnection::send_line(const std::string& line, const std::string& shown) {
   if (closed_ || failed_) return;
   transcript_.push_back({'C', shown.empty() ? line : shown, now_ms()});
-  out_ += line;
-  out_ += "\r\n";
+  append_wiped(out_, line, "\r\n");
   flush();
 }
 
 void SmtpConnection::send_raw(const std::string& bytes, const std::string& summary) {
   if (closed_ || failed_) return;
   transcript_.push_back({'C', summary, now_ms()});
-  out_ += bytes;
+  append_wiped(out_, bytes);
   flush();
 }
 
@@ -236,10 +258,12 @@ void SmtpConnection::flush() {
 void SmtpConnection::fail(ConnError e, const std::string& why) {
   if (failed_ || closed_) return;
   failed_ = true;
-  note(std::string(conn_error_name(e)) + ": " + why);
+  // A copy: `why` may be tls_->error(), which close() destroys.
+  const std::string reason = why;  // NOLINT(performance-unnecessary-copy-initialization)
+  note(std::string(conn_error_name(e)) + ": " + reason);
   auto cb = cb_.on_failure;
   close();
-  if (cb) cb(e, why);
+  if (cb) cb(e, reason);
 }
 
 }  // namespace smtpdiag

@@ -103,6 +103,7 @@ class SmtpConnection {
   std::string waiting_for_ = "answer from the server";
   bool closed_ = false;
   bool failed_ = false;
+  bool reset_ = false;  // the close came as a RST
   bool in_callback_ = false;
   std::vector<TranscriptLine> transcript_;
 };

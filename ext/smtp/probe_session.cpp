@@ -22,7 +22,7 @@ const char* ProbeSession::stage_name(State s) {
 
 ProbeSession::ProbeSession(EventLoop& loop, UniqueFd fd, Deadline deadline,
                            ProbeSessionOptions options, Done done)
-    : loop_(loop), opt_(std::move(options)), done_(std::move(done)), t0_(Clock::now()) {
+    : opt_(std::move(options)), done_(std::move(done)), t0_(Clock::now()) {
   if (opt_.ehlo_name.empty()) opt_.ehlo_name = default_ehlo_name();
   SmtpConnection::Callbacks cb;
   cb.on_reply = [this](const SmtpReply& r) { on_reply(r); };
@@ -154,6 +154,12 @@ void ProbeSession::on_reply(const SmtpReply& r) {
 
 void ProbeSession::on_failure(ConnError e, const std::string& why) {
   if (finished_) return;
+  // The verdict is in and only our QUIT failed (a server that said 421 and
+  // hung up): keep the verdict, not the broken pipe.
+  if (state_ == State::Quit || !obs_.error_code.empty()) {
+    finish();
+    return;
+  }
   if (state_ == State::Tls && tls_) {
     tls_->ok = false;
     tls_->handshake_ms = conn_->tls_handshake_ms();

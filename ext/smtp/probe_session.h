@@ -76,7 +76,6 @@ class ProbeSession {
   void finish();
   static const char* stage_name(State s);
 
-  EventLoop& loop_;
   ProbeSessionOptions opt_;
   Done done_;
   TimePoint t0_;

@@ -45,14 +45,25 @@ Secret sasl_plain(const Secret& user, const Secret& password) {
   raw += '\0';
   raw += password.reveal();
   Secret wiped(std::move(raw));  // wipes the clear form on return
+  wipe_string(raw);              // a short one stayed in raw's inline buffer
   return Secret(base64_encode(wiped.reveal()));
 }
 
 Secret sasl_login_step(const Secret& value) { return Secret(base64_encode(value.reveal())); }
 
 Secret sasl_xoauth2(const Secret& user, const Secret& token) {
-  Secret raw("user=" + user.reveal() + "\x01" + "auth=Bearer " + token.reveal() + "\x01\x01");
-  return Secret(base64_encode(raw.reveal()));
+  // Reserved up front: a chain of operator+ reallocates and frees copies
+  // of the token without wiping them.
+  std::string raw;
+  raw.reserve(user.reveal().size() + token.reveal().size() + 20);
+  raw += "user=";
+  raw += user.reveal();
+  raw += "\x01" "auth=Bearer ";
+  raw += token.reveal();
+  raw += "\x01\x01";
+  Secret wiped(std::move(raw));
+  wipe_string(raw);
+  return Secret(base64_encode(wiped.reveal()));
 }
 
 std::string choose_mechanism(const std::string& wanted, const std::vector<std::string>& offered) {

@@ -48,6 +48,7 @@ std::vector<Finding> send_findings(const SendResult& r, const SendConfig& cfg) {
     p["reply"] = "no reply";
   }
   if (!s.verify_error.empty()) p["verify_error"] = s.verify_error;
+  p["mode"] = s.tls_mode.empty() ? (cfg.session.encryption == Encryption::Tls ? "implicit" : "starttls") : s.tls_mode;
 
   if (s.stage == "dns" && !s.finding.size()) {
     const std::string& st = r.dns_status;
@@ -67,7 +68,7 @@ std::vector<Finding> send_findings(const SendResult& r, const SendConfig& cfg) {
       q["errno"] = errno_name(a.err);
       q["ms"] = std::to_string(static_cast<long>(a.ms));
       q["alternatives"] = "";
-      q["how"] = a.icmp && a.icmp->from ? "ICMP from " + a.icmp->from->to_string() : errno_name(a.err);
+      q["how"] = a.icmp && a.icmp->from ? ": ICMP from " + a.icmp->from->to_string() : ": " + errno_name(a.err);
       q["hop"] = "?";
       q["router"] = a.icmp && a.icmp->from ? a.icmp->from->to_string() : "unknown";
       auto e = ev;

@@ -37,7 +37,7 @@ std::string verify_finding(long code) {
 
 SendSession::SendSession(EventLoop& loop, UniqueFd fd, Deadline deadline, TimePoint t0,
                          SendSessionOptions options, MessageSpec message, Done done)
-    : loop_(loop), deadline_(deadline), t0_(t0), opt_(std::move(options)), msg_(std::move(message)),
+    : deadline_(deadline), t0_(t0), opt_(std::move(options)), msg_(std::move(message)),
       done_(std::move(done)) {
   if (opt_.ehlo_name.empty()) opt_.ehlo_name = default_ehlo_name();
   SmtpConnection::Callbacks cb;
@@ -281,7 +281,9 @@ void SendSession::on_reply(const SmtpReply& r) {
     case State::MailFrom:
       if (c != 250) {
         const std::string t = ascii_lower(r.text());
-        if (c == 530 && t.find("starttls") != std::string::npos) {
+        if (c == 552 || r.enhanced == "5.3.4" || t.find("size exceeds") != std::string::npos) {
+          fail("message_rejected", "the message is larger than the server accepts", &r);
+        } else if (c == 530 && t.find("starttls") != std::string::npos) {
           fail("auth_requires_tls", "the server requires STARTTLS before mail", &r);
         } else if ((c == 530 || c == 550 || c == 554) &&
                    (t.find("authentication required") != std::string::npos ||
@@ -312,9 +314,20 @@ void SendSession::on_reply(const SmtpReply& r) {
         // Relaying refused for any recipient is the root of the failure,
         // whatever order the recipients came in.
         const RecipientResult* relay = nullptr;
+        const RecipientResult* sender = nullptr;
         for (const auto& x : obs_.recipients) {
           const std::string t = ascii_lower(x.reply.text);
-          if (x.reply.enhanced == "5.7.1" || t.find("relay") != std::string::npos) relay = &x;
+          // Postfix delays a sender refusal to RCPT (smtpd_delay_reject).
+          if (t.find("sender address rejected") != std::string::npos) sender = &x;
+          else if (x.reply.enhanced == "5.7.1" || t.find("relay") != std::string::npos) relay = &x;
+        }
+        if (sender) {
+          SmtpReply shown;
+          shown.code = sender->reply.code;
+          shown.enhanced = sender->reply.enhanced;
+          shown.lines = {sender->reply.text};
+          fail("sender_rejected", "the sender was refused (at RCPT TO)", &shown);
+          return;
         }
         if (relay) {
           SmtpReply shown;
@@ -395,6 +408,11 @@ void SendSession::on_failure(ConnError e, const std::string& why) {
   if (state_ == State::Quit && obs_.ok) {
     // Mail accepted; a server that hangs up instead of saying 221 is fine.
     conn_->note("no 221 after QUIT: " + why);
+    finish();
+    return;
+  }
+  if (!obs_.finding.empty()) {
+    // fail() already named the cause; only its polite QUIT failed.
     finish();
     return;
   }

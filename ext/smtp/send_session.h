@@ -101,7 +101,6 @@ class SendSession {
   void quit_and_finish();
   void finish();
 
-  EventLoop& loop_;
   Deadline deadline_;
   TimePoint t0_;
   SendSessionOptions opt_;

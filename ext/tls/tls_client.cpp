@@ -71,6 +71,8 @@ const BIO_METHOD* nosignal_method() {
 
 }  // namespace
 
+void tls_prepare() { (void)nosignal_method(); }
+
 std::string openssl_error_string() {
   std::string out;
   unsigned long e;

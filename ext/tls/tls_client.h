@@ -29,6 +29,10 @@ struct TlsClientOptions {
 // A client context; `error` is set when it could not be built (bad CA file).
 SslCtxPtr make_client_context(const TlsClientOptions& options, std::string* error);
 
+// Builds the process-wide pieces TLS sessions share (our socket BIO
+// method) now; global_init() calls it once, in MINIT.
+void tls_prepare();
+
 // Drains OpenSSL's error queue into one readable line.
 std::string openssl_error_string();
 

@@ -5,6 +5,9 @@
 #   tests/lab/lab.sh down      remove everything (idempotent, safe when nothing is up)
 #   tests/lab/lab.sh status    what is running
 #   tests/lab/lab.sh exec CMD  = ip netns exec sd-client CMD
+#   tests/lab/lab.sh reload    re-apply this script's DNS records and Postfix
+#                              configuration to a running lab (dnsmasq restarted,
+#                              postfix reload; namespaces, faults, script server kept)
 #
 # Topology (veth pairs):  sd-client -- sd-r1 -- sd-r2 -- sd-server
 #   sd-client  192.0.2.10/24   2001:db8:1::10/64   default via r1
@@ -20,6 +23,12 @@
 #   587   submission, TLS required (STARTTLS), SASL AUTH PLAIN LOGIN
 #   465   smtps (implicit TLS), SASL AUTH PLAIN LOGIN
 #   2525  plain smtp, no TLS
+#   2526  strict: STARTTLS offered, SASL after TLS, relays for SASL users only
+#         (mynetworks = loopback), sender must be owned by the SASL login
+#         (user@lab.test owns user@lab.test), nobody@lab.test -> 550 5.1.1;
+#         Postfix's default smtpd_delay_reject=yes: a refused sender is
+#         answered at RCPT TO
+#   2527  as 2526 with smtpd_delay_reject=no: a refused sender at MAIL FROM
 #   SASL: user@lab.test / labpass. Mail for user, alice, bob, postmaster and
 #   test @lab.test lands in $LAB_DIR/mail/lab.test/LOCALPART/new/*, other
 #   @lab.test addresses in $LAB_DIR/mail/lab.test/catchall/new/*, anything
@@ -55,6 +64,12 @@
 #   12  sha1        signed with SHA-1                        sha1.lab.test
 #   13  tls10       valid, but the server speaks TLS 1.0 only tls10.lab.test
 #   e.g. expired: STARTTLS on 3002, implicit TLS on 3102. Tests: run-cert-cases.sh.
+#
+# DNS (dnsmasq, zone lab.test): see dns_up; ok.lab.test is a fully configured
+# sending domain (MX, SPF covering the client, mail.lab.test and script.lab.test,
+# DMARC p=none, DKIM selector "lab"); lab.test's SPF covers only the client;
+# permerror.lab.test's SPF has a typo ("includes:"), lookups.lab.test's needs 11
+# DNS lookups, reject.lab.test has DMARC p=reject and neither SPF nor DKIM.
 #
 # State lives in ${SMTPDIAG_LAB_DIR:-/tmp/smtpdiag-lab}; certificates in
 # $LAB_DIR/certs (root.pem is the CA to trust). Faults: tests/lab/fault.sh.
@@ -201,9 +216,18 @@ net_verify() {
 # DNS
 # ---------------------------------------------------------------------------
 
+# The DKIM key of ok.lab.test (selector "lab"): made once per lab, kept by reload.
+dkim_public_key() {
+  local key=$LAB_DIR/dkim-ok.lab.test.key
+  [[ -s "$key" ]] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$key" 2>/dev/null
+  openssl pkey -in "$key" -pubout 2>/dev/null | grep -v -- '-----' | tr -d '\n'
+}
+
 dns_up() {
-  local cert_records=() n
+  local cert_records=() n dkim
   for n in "${CERT_NAMES[@]}"; do cert_records+=("--host-record=$n.lab.test,198.51.100.26,2001:db8:2::26"); done
+  dkim=$(dkim_public_key)
+  [[ -n "$dkim" ]] || lab_die "could not make the DKIM key of ok.lab.test"
   lab_in "$LAB_NS_SERVER" dnsmasq \
     --conf-file=/dev/null \
     --pid-file="$LAB_DIR/dnsmasq.pid" \
@@ -219,7 +243,14 @@ dns_up() {
     --host-record=v6only.lab.test,2001:db8:2::25 \
     "${cert_records[@]}" \
     --mx-host=lab.test,mail.lab.test,10 \
-    --txt-record=lab.test,"v=spf1 ip4:192.0.2.10 -all" 9<&-
+    --txt-record=lab.test,"v=spf1 ip4:192.0.2.10 -all" \
+    --mx-host=ok.lab.test,mail.lab.test,10 \
+    --txt-record=ok.lab.test,"v=spf1 ip4:192.0.2.10 ip4:198.51.100.25 ip4:198.51.100.26 ip6:2001:db8:2::25 ip6:2001:db8:2::26 -all" \
+    --txt-record=_dmarc.ok.lab.test,"v=DMARC1; p=none; rua=mailto:postmaster@ok.lab.test" \
+    --txt-record=lab._domainkey.ok.lab.test,"v=DKIM1; k=rsa; p=$dkim" \
+    --txt-record=permerror.lab.test,"v=spf1 ip4:198.51.100.25 includes:ok.lab.test -all" \
+    --txt-record=lookups.lab.test,"v=spf1 $(printf 'a:script.lab.test %.0s' {1..11})-all" \
+    --txt-record=_dmarc.reject.lab.test,"v=DMARC1; p=reject" 9<&-
   wait_until 5 test -s "$LAB_DIR/dnsmasq.pid" || lab_die "dnsmasq did not start (see $LAB_DIR/dnsmasq.log)"
 }
 
@@ -305,6 +336,23 @@ EOF
 2525       inet  n       -      n      -      -       smtpd
   -o syslog_name=postfix/plain2525
   -o smtpd_tls_security_level=none
+2526       inet  n       -      n      -      -       smtpd
+  -o syslog_name=postfix/strict2526
+  -o mynetworks=127.0.0.0/8
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject_unauth_destination
+  -o smtpd_sender_login_maps=regexp:$config_directory/sender_login.regexp
+  -o smtpd_sender_restrictions=reject_sender_login_mismatch
+  -o smtpd_recipient_restrictions=check_recipient_access,regexp:$config_directory/recipient_access.regexp
+2527       inet  n       -      n      -      -       smtpd
+  -o syslog_name=postfix/strict2527
+  -o mynetworks=127.0.0.0/8
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_delay_reject=no
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject_unauth_destination
+  -o smtpd_sender_login_maps=regexp:$config_directory/sender_login.regexp
+  -o smtpd_sender_restrictions=reject_sender_login_mismatch
+  -o smtpd_recipient_restrictions=check_recipient_access,regexp:$config_directory/recipient_access.regexp
 pickup     unix  n       -      n      60     1       pickup
 cleanup    unix  n       -      n      -      0       cleanup
 qmgr       unix  n       -      n      300    1       qmgr
@@ -341,6 +389,10 @@ EOF
     printf '/@lab\\.test$/\tlab.test/catchall/\n'
     printf '/@/\trelayed/\n'
   } >"$PF_CONF/vmailbox.regexp"
+
+  # Ports 2526/2527: who may send as whom, and a recipient that does not exist.
+  printf '/^user@lab\\.test$/\tuser@lab.test\n' >"$PF_CONF/sender_login.regexp"
+  printf '/^nobody@lab\\.test$/\t550 5.1.1 User unknown\n' >"$PF_CONF/recipient_access.regexp"
 
   # Cyrus SASL: sasldb with user@lab.test / labpass.
   cat >"$PF_CONF/sasl/smtpd.conf" <<EOF
@@ -401,7 +453,7 @@ script_up() {
 listeners_ready() {
   local have want absent=0
   have=$(ip netns exec "$LAB_NS_SERVER" ss -Htln | awk '{print $4}')
-  for want in 198.51.100.25:25 198.51.100.25:465 198.51.100.25:587 198.51.100.25:2525 \
+  for want in 198.51.100.25:25 198.51.100.25:465 198.51.100.25:587 198.51.100.25:2525 198.51.100.25:2526 198.51.100.25:2527 \
               '[2001:db8:2::25]:25' '[2001:db8:2::25]:465' '[2001:db8:2::25]:587' '[2001:db8:2::25]:2525' \
               198.51.100.26:25 198.51.100.26:465 198.51.100.26:587 198.51.100.26:2613 \
               '[2001:db8:2::26]:25' '[2001:db8:2::26]:2613' \
@@ -517,6 +569,37 @@ cmd_down() {
   lab_log "down in $((SECONDS - t0))s"
 }
 
+# reload: bring a running lab up to date with this script's DNS records and
+# Postfix configuration (for a lab brought up by an older lab.sh). dnsmasq is
+# restarted (DNS is gone for a fraction of a second), Postfix reloaded
+# gracefully; namespaces, faults, certificates and the script server stay.
+cmd_reload() {
+  lab_require_root
+  lab_check_dir
+  take_lock
+  local ns p
+  for ns in "${LAB_NAMESPACES[@]}"; do
+    lab_ns_exists "$ns" || lab_die "lab is not up (namespace $ns missing): run lab.sh up"
+  done
+  [[ -f "$LAB_DIR/$LAB_MARKER" && -f "$PF_CONF/main.cf" ]] || lab_die "no lab state in $LAB_DIR: run lab.sh up"
+  p=$(head -c 32 "$LAB_DIR/dnsmasq.pid" 2>/dev/null | tr -dc 0-9)
+  if pid_alive "$p" && grep -qa dnsmasq "/proc/$p/cmdline" 2>/dev/null; then
+    kill -TERM "$p"
+    wait_until 5 bash -c "! kill -0 $p" || kill -KILL "$p" 2>/dev/null || true
+  fi
+  rm -f "$LAB_DIR/dnsmasq.pid"
+  lab_log "dnsmasq"
+  dns_up
+  lab_log "postfix reload"
+  postfix_config
+  timeout 30 ip netns exec "$LAB_NS_SERVER" postfix -c "$PF_CONF" check >"$LAB_DIR/postfix-check.log" 2>&1 \
+    || { cat "$LAB_DIR/postfix-check.log" >&2; lab_die "postfix check failed"; }
+  timeout 30 ip netns exec "$LAB_NS_SERVER" postfix -c "$PF_CONF" reload >/dev/null 2>&1 9<&- \
+    || lab_die "postfix reload failed"
+  wait_until 20 listeners_ready || { ip netns exec "$LAB_NS_SERVER" ss -Htln >&2; lab_die "listeners did not come up"; }
+  lab_log "reloaded"
+}
+
 cmd_status() {
   lab_check_dir
   local ns any=0
@@ -549,7 +632,7 @@ cmd_status() {
 }
 
 usage() {
-  sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -560,6 +643,7 @@ main() {
     up) cmd_up ;;
     down) cmd_down ;;
     status) cmd_status ;;
+    reload) cmd_reload ;;
     exec)
       (($#)) || usage
       exec ip netns exec "$LAB_NS_CLIENT" "$@" ;;

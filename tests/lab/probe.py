@@ -113,8 +113,11 @@ def tcp_connect(host, port, timeout, ttl=None):
             ev = p.poll(left * 1000)
             if not ev:
                 continue
-            icmp += read_errqueue(s, fam)
+            # SO_ERROR before the error queue: dequeuing the last ICMP error
+            # resets the socket's pending error, and a connect that an ICMP
+            # host-unreachable ended would then read as open.
             err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            icmp += read_errqueue(s, fam)
             if err:
                 return errno.errorcode.get(err, str(err)), icmp
             if ev[0][1] & select.POLLOUT:

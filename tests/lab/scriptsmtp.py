@@ -643,6 +643,101 @@ async def b_bare_lf(conn, arg):
     await b_normal(conn, "")
 
 
+# -- hostile servers for tests/hardening (one function each) ----------------
+
+
+async def b_tls_alert(conn, arg):
+    """STARTTLS answered 220, then the TLS handshake is broken off: the
+    server's first TLS 1.2 flight (ServerHello ... ServerHelloDone) goes
+    out; when the client answers, a fatal handshake_failure alert comes
+    instead of the server's Finished, and the connection closes."""
+    s = Session(conn)
+    await s.greet()
+    while True:
+        line = await conn.readline()
+        if line is None:
+            return
+        conn.log("RECV", esc(line))
+        verb = line.strip().upper()
+        if verb.startswith(b"EHLO"):
+            await conn.reply(250, HOSTNAME, "STARTTLS")
+        elif verb == b"STARTTLS":
+            await conn.reply(220, "2.0.0 Ready to start TLS")
+            break
+        else:
+            await conn.reply(250, "2.0.0 Ok")
+    # TLS 1.2: its handshake needs a second server flight to finish, so
+    # the alert lands in the middle (with 1.3 the first flight completes it).
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(conn.server.args.cert, conn.server.args.key)
+    conn.bio_in, conn.bio_out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(conn.bio_in, conn.bio_out, server_side=True)
+    raw = await conn._recv_raw(timeout=10)
+    if raw:
+        conn.bio_in.write(raw)
+        try:
+            tls.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        except ssl.SSLError as e:
+            conn.log("NOTE", f"handshake error before the alert: {e}")
+        first = conn.bio_out.read()
+        await conn._send_raw(first)
+        conn.log("NOTE", f"sent {len(first)} handshake bytes; the alert follows the client's answer")
+        await conn._recv_raw(timeout=10)
+    await conn._send_raw(b"\x15\x03\x03\x00\x02\x02\x28")
+    await asyncio.sleep(0.2)
+
+
+async def b_rst_mid_reply(conn, arg):
+    """Half a multiline greeting, then a TCP reset (SO_LINGER 0)."""
+    await conn.reply_raw(b"220-" + HOSTNAME.encode() + b" first line\r\n220-second li")
+    await asyncio.sleep(0.1)
+    conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, (1).to_bytes(4, sys.byteorder) + (0).to_bytes(4, sys.byteorder))
+    conn.log("NOTE", "resetting the connection mid-reply")
+    raise Closed("reset mid-reply")
+
+
+async def b_ehlo_flood(conn, arg):
+    """EHLO answered with ARG (default 100000) keyword lines, sent fast."""
+    n = int(arg) if arg else 100000
+    s = Session(conn)
+    await s.greet()
+    line = await conn.readline()
+    if line is None:
+        return
+    conn.log("RECV", esc(line))
+    conn.log("SEND", f"250-... {n} EHLO keyword lines")
+    batch = []
+    for i in range(n):
+        batch.append(b"250-X-KEYWORD-%d ARG\r\n" % i)
+        if len(batch) == 1000:
+            await conn.send(b"".join(batch))
+            batch = []
+    await conn.send(b"".join(batch) + b"250 END\r\n")
+    await s.run()
+
+
+async def b_truncated(conn, arg):
+    """A greeting cut off in the middle of its line, then a clean close."""
+    await conn.reply_raw(b"220 " + HOSTNAME.encode()[:6])
+
+
+async def b_oversized(conn, arg):
+    """One multiline greeting of ARG bytes (default 1 MiB) in 2000-byte lines."""
+    total = int(arg) if arg else 1 << 20
+    line = b"220-" + b"o" * 1994 + b"\r\n"
+    sent = 0
+    conn.log("SEND", f"220-... {total} bytes in one reply")
+    while sent < total:
+        await conn.send(line * 16)
+        sent += len(line) * 16
+    await conn.send(b"220 end\r\n")
+    s = Session(conn)
+    await s.run()
+
+
 BEHAVIOURS = {
     "normal": b_normal,
     "implicit_tls": b_implicit_tls,
@@ -659,6 +754,11 @@ BEHAVIOURS = {
     "binary": b_binary,
     "mixed_codes": b_mixed_codes,
     "bare_lf": b_bare_lf,
+    "tls_alert": b_tls_alert,
+    "rst_mid_reply": b_rst_mid_reply,
+    "ehlo_flood": b_ehlo_flood,
+    "truncated": b_truncated,
+    "oversized": b_oversized,
 }
 
 

@@ -113,6 +113,10 @@ probe baseline "${C[@]}" \
   "dns:$D4:v4only.lab.test:A=198.51.100.25" "dns:$D4:v4only.lab.test:AAAA=empty" \
   "dns:$D4:v6only.lab.test:A=empty" "dns:$D4:v6only.lab.test:AAAA=2001:db8:2::25" \
   "dns:$D4:lab.test:MX=10 mail.lab.test." "dnstcp:$D4:lab.test:TXT=v=spf1 ip4:192.0.2.10 -all" \
+  "dns:$D4:ok.lab.test:MX=10 mail.lab.test." \
+  "dns:$D4:ok.lab.test:TXT=v=spf1 ip4:192.0.2.10 ip4:198.51.100.25 ip4:198.51.100.26 ip6:2001:db8:2::25 ip6:2001:db8:2::26 -all" \
+  "dns:$D6:_dmarc.ok.lab.test:TXT=v=DMARC1; p=none; rua=mailto:postmaster@ok.lab.test" \
+  "banner:$M4:2526=220 mail.lab.test" "banner:$M6:2527=220 mail.lab.test" \
   "dns:$D4:nope.lab.test:A=NXDOMAIN" "dns:$D6:example.com:A=REFUSED" \
   "banner:$M4:25=220 mail.lab.test" "banner:$S4:25=220 script.lab.test ESMTP smtpdiag-lab" \
   "banner:$S4:2602=421 4.3.2" "banner:$S6:2612=554 5.7.1" "banner:$S4:2604=220" \
@@ -183,6 +187,21 @@ C=(); tcp_set "$M4" open open open open; tcp_set "$M6" timeout timeout timeout t
 fault_case ipv6_blackhole "${TO[@]}" ipv6_blackhole "${C[@]}" \
   "tcp:$S6:2601=timeout" "dns:$D4:mail.lab.test:AAAA=2001:db8:2::25" "dns:$D6:mail.lab.test:A=timeout" \
   "hop:$M6:25:1=2001:db8:1::1"
+C=("tcp:$M4:25=open" "tcp:$M6:465=open")
+fault_case upstream_drop_587 "${TO[@]}" upstream_drop_587 "${C[@]}" "tcp:$M4:587=timeout" "tcp:$M6:587=timeout" \
+  "hop:$M4:587:1=192.0.2.1"
+fault_case upstream_prohibited_587 "${TO[@]}" upstream_prohibited_587 "${C[@]}" "tcp:$M4:587=$P4" "tcp:$M6:587=$P6"
+fault_case server_drop_587 "${TO[@]}" server_drop_587 "${C[@]}" "tcp:$M4:587=timeout" "tcp:$M6:587=timeout" \
+  "hop:$M4:587:2=203.0.113.2"
+budget "fault user_block_587"
+echo "--- fault user_block_587"
+if bash "$FAULT" apply user_block_587 >/dev/null 2>&1; then pass "user_block_587: applied"; else fail "user_block_587: apply"; fi
+probe --sdlab "${TO[@]}" "user_block_587(as $LAB_USER)" "tcp:$M4:587=timeout" "tcp:$M6:587=timeout" "tcp:$M4:25=open" "tcp:$M6:465=open"
+probe "${TO[@]}" "user_block_587(as root)" "tcp:$M4:587=open" "tcp:$M6:587=open"
+if bash "$FAULT" clear user_block_587 >/dev/null 2>&1; then pass "user_block_587: cleared"; else fail "user_block_587: clear"; fi
+check "fault.sh with: runs the command with the fault, then clears it" bash -c \
+  "bash '$FAULT' with local_drop_465 -- bash -c \"bash '$FAULT' list | grep -q '^local_drop_465 .*APPLIED'\" && ! bash '$FAULT' list | grep -q APPLIED"
+check "fault.sh with: passes the command's status on" bash -c "bash '$FAULT' with -- false; [[ \$? -eq 1 ]]"
 fault_case dns_down "${TO[@]}" dns_down \
   "dns:$D4:mail.lab.test:A=timeout" "dnstcp:$D4:mail.lab.test:A=timeout" \
   "dns:$D6:mail.lab.test:AAAA=timeout" "dnstcp:$D6:lab.test:MX=timeout" \

@@ -54,10 +54,10 @@ echo 'close after 354 logged: ', var_export(str_contains($log, "] close after 35
 ?>
 --EXPECTF--
 close after 354: ok=false stage=data findings=connection_lost reply=354 NULL "End data with <CR><LF>.<CR><LF>"
-  error='the server closed the connection'
+  error='the server closed the connection%S'
   within bound: true
   elapsed_ms agrees: true
-  last: C: [message: 274 bytes, 10 lines, <%s@example.test>] | *: end of message | *: closed: the server closed the connection
+  last: C: [message: 274 bytes, 10 lines, <%s@example.test>] | *: end of message | *: closed: the server closed the connection%S
 stall mid-DATA, phase_timeout 1: ok=false stage=data findings=smtp_timeout reply=354 NULL "End data with <CR><LF>.<CR><LF>"
   error='no reply to the message before the deadline'
   within bound: true
