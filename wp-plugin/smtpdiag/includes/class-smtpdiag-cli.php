@@ -556,7 +556,6 @@ final class Smtpdiag_Cli {
 		} catch ( ValueError | TypeError $e ) {
 			WP_CLI::error( Smtpdiag_Runner::argument_message( $e ) );
 		}
-		return array();
 	}
 
 	/**

@@ -34,7 +34,7 @@ final class Smtpdiag_Mail_Log {
 	/**
 	 * Records a failure.
 	 *
-	 * @param WP_Error $error The error wp_mail() reported.
+	 * @param mixed $error The error wp_mail() reported (a WP_Error; anything else is ignored).
 	 */
 	public static function record( $error ) {
 		if ( ! $error instanceof WP_Error ) {

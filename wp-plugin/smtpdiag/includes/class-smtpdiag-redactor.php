@@ -48,7 +48,7 @@ final class Smtpdiag_Redactor {
 			rawurlencode( $password ),
 		);
 		// phpcs:enable
-		$forms = array_values( array_unique( array_filter( $forms, 'strlen' ) ) );
+		$forms = array_values( array_unique( $forms ) );
 		usort(
 			$forms,
 			static function ( $a, $b ) {
