@@ -193,7 +193,8 @@ void SmtpConnection::deliver_replies() {
     if (st == ReplyReader::Status::NeedMore) return;
     if (st == ReplyReader::Status::Error) {
       if (reader_.error() == ReplyError::ClosedMidReply) {
-        fail(ConnError::Closed, "the server closed the connection in the middle of a reply");
+        fail(ConnError::Closed, reset_ ? "the server reset the connection in the middle of a reply"
+                                       : "the server closed the connection in the middle of a reply");
       } else {
         fail(ConnError::BadReply, reply_error_name(reader_.error()));
       }

@@ -11,7 +11,8 @@ $srv = smtpdiag_test_server(['mta', 'mta_tls']);
 $p = $srv['ports'];
 const WRONG = 'Wr0ng-Diagn0se!Guess';
 // No traffic beyond loopback: a DNS server that is not there, no API hosts.
-const OPTS = ['timeout' => 5, 'ehlo_name' => 'client.test', 'api_hosts' => [], 'check_domain' => false,
+// A generous deadline: under valgrind (tests/hardening) TLS is slow; normally it takes ms.
+const OPTS = ['timeout' => 30, 'ehlo_name' => 'client.test', 'api_hosts' => [], 'check_domain' => false,
     'dns_servers' => ['127.0.0.1:9']];
 
 $secrets = [MTA_PASSWORD, MTA_TOKEN, WRONG];
