@@ -196,7 +196,7 @@ bool read_message(uint32_t arg, HashTable *ht, smtpdiag::MessageSpec *m)
 			zend_argument_type_error(arg, "\"headers\" must be of type array, %s given", zend_zval_type_name(headers));
 			return false;
 		}
-		static const char *reserved[] = {"date", "from", "to", "subject", "message-id", "mime-version",
+		static const char *const reserved[] = {"date", "from", "to", "subject", "message-id", "mime-version",
 			"content-type", "content-transfer-encoding", "bcc", "cc"};
 		zend_string *name;
 		zval *value;

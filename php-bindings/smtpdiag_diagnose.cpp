@@ -36,7 +36,7 @@ void php_environment(smtpdiag::EnvironmentInfo *env)
 	env->sapi = sapi_module.name ? sapi_module.name : "";
 	std::stringstream ss(ini("disable_functions"));
 	std::string fn;
-	static const char *relevant[] = {"fsockopen", "pfsockopen", "stream_socket_client", "stream_socket_enable_crypto",
+	static const char *const relevant[] = {"fsockopen", "pfsockopen", "stream_socket_client", "stream_socket_enable_crypto",
 		"stream_select", "proc_open", "mail", "dns_get_record", "gethostbyname", "openssl_x509_parse"};
 	while (std::getline(ss, fn, ',')) {
 		while (!fn.empty() && (fn.front() == ' ' || fn.front() == '\t')) fn.erase(0, 1);
@@ -140,7 +140,7 @@ PHP_FUNCTION(smtpdiag_diagnose_many)
 	if (n == 0) {
 		/* Nothing to run, but the options are still checked. */
 		HashTable none;
-		zend_hash_init(&none, 0, nullptr, nullptr, 0);
+		zend_hash_init(&none, 0, nullptr, ZVAL_PTR_DTOR, 0);
 		zval host;
 		ZVAL_STRING(&host, "localhost");
 		zend_hash_str_update(&none, "host", 4, &host);

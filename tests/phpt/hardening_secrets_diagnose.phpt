@@ -7,8 +7,18 @@ zend.exception_ignore_args=0
 --FILE--
 <?php
 require __DIR__ . '/fixtures/send.inc';
-$srv = smtpdiag_test_server(['mta', 'mta_tls']);
-$p = $srv['ports'];
+// A fixture server lives 60 s at most: each block gets its own, so that the
+// test also finishes under valgrind (tests/hardening), where TLS is slow.
+$log = '';
+function with_server(callable $fn): void {
+    global $log;
+    $srv = smtpdiag_test_server(['mta', 'mta_tls']);
+    try {
+        $fn($srv['ports']);
+    } finally {
+        $log .= smtpdiag_test_server_stop($srv);
+    }
+}
 const WRONG = 'Wr0ng-Diagn0se!Guess';
 // No traffic beyond loopback: a DNS server that is not there, no API hosts.
 // A generous deadline: under valgrind (tests/hardening) TLS is slow; normally it takes ms.
@@ -57,40 +67,48 @@ function auth_lines(array $r): string {
 $insecure = ['encryption' => 'none', 'allow_insecure_auth' => true];
 $starttls = ['encryption' => 'starttls', 'verify_peer' => false, 'allow_insecure_auth' => true];
 $implicit = ['encryption' => 'tls', 'verify_peer' => false, 'allow_insecure_auth' => true];
-$cases = [
+$blocks = [[
     'plain/PLAIN' => ['mta', $insecure, send_auth('plain')],
     'plain/LOGIN' => ['mta', $insecure, send_auth('login')],
     'plain/XOAUTH2' => ['mta', $insecure, send_auth('xoauth2', MTA_TOKEN)],
     'plain/LOGIN wrong' => ['mta', $insecure, send_auth('login', WRONG)],
+], [
     'starttls/PLAIN wrong' => ['mta', $starttls, send_auth('plain', WRONG)],
     'starttls/XOAUTH2' => ['mta', $starttls, send_auth('xoauth2', MTA_TOKEN)],
     'implicit/LOGIN' => ['mta_tls', $implicit, send_auth('login')],
     'no opt-in (nothing sent)' => ['mta', ['encryption' => 'none'], send_auth('plain')],
-];
-$configs = [];
-foreach ($cases as $name => [$b, $cfg, $auth]) {
-    $config = ['host' => '127.0.0.1', 'port' => $p[$b], 'auth' => $auth, 'from' => 'sender@example.test'] + $cfg;
-    $configs[] = $config;
-    $r = smtpdiag_diagnose($config, OPTS);
-    echo "$name: auth ok=", var_export($r['auth']['ok'] ?? null, true), ' ', auth_lines($r), "\n";
-    check_result("diagnose $name", $r);
+]];
+$config = fn(array $p, string $b, array $cfg, array $auth) =>
+    ['host' => '127.0.0.1', 'port' => $p[$b], 'auth' => $auth, 'from' => 'sender@example.test'] + $cfg;
+foreach ($blocks as $cases) {
+    with_server(function (array $p) use ($cases, $config) {
+        foreach ($cases as $name => [$b, $cfg, $auth]) {
+            $r = smtpdiag_diagnose($config($p, $b, $cfg, $auth), OPTS);
+            echo "$name: auth ok=", var_export($r['auth']['ok'] ?? null, true), ' ', auth_lines($r), "\n";
+            check_result("diagnose $name", $r);
+        }
+    });
 }
-// With a test message as well: the send session carries the credentials too.
-$r = smtpdiag_diagnose($configs[0], OPTS + ['send' => send_msg()]);
-echo 'with send: auth ok=', var_export($r['auth']['ok'] ?? null, true), ' send ok=', var_export($r['send']['ok'] ?? null, true), "\n";
-check_result('diagnose with send', $r);
-
-$many = smtpdiag_diagnose_many($configs, OPTS + ['concurrency' => 4]);
-echo 'diagnose_many: ', count($many), " results\n";
-foreach ($many as $i => $r) check_result("diagnose_many[$i]", $r);
-
-$log = smtpdiag_test_server_stop($srv);
+with_server(function (array $p) use ($blocks, $config) {
+    // With a test message as well: the send session carries the credentials too.
+    $r = smtpdiag_diagnose($config($p, ...$blocks[0]['plain/PLAIN']), OPTS + ['send' => send_msg()]);
+    echo 'with send: auth ok=', var_export($r['auth']['ok'] ?? null, true), ' send ok=', var_export($r['send']['ok'] ?? null, true), "\n";
+    check_result('diagnose with send', $r);
+});
+with_server(function (array $p) use ($blocks, $config) {
+    $configs = [];
+    foreach (array_merge(...$blocks) as [$b, $cfg, $auth]) $configs[] = $config($p, $b, $cfg, $auth);
+    $many = smtpdiag_diagnose_many($configs, OPTS + ['concurrency' => 4]);
+    echo 'diagnose_many: ', count($many), " results\n";
+    foreach ($many as $i => $r) check_result("diagnose_many[$i]", $r);
+});
 echo "-- the server did receive the credentials (so the checks above mean something)\n";
 var_dump(substr_count($log, 'C: AUTH PLAIN ' . base64_encode("\0" . MTA_USER . "\0" . MTA_PASSWORD) . "\n") > 0,
     substr_count($log, 'C: ' . base64_encode(MTA_PASSWORD) . "\n") > 0);
 
 echo "-- exceptions: messages and backtraces\n";
-$good = ['host' => '127.0.0.1', 'port' => $p['mta'], 'encryption' => 'none', 'allow_insecure_auth' => true,
+// Validation fails before any I/O: no server needed.
+$good = ['host' => '127.0.0.1', 'port' => 1, 'encryption' => 'none', 'allow_insecure_auth' => true,
     'auth' => send_auth('plain')];
 $tries = [
     'diagnose: unknown option' => fn() => smtpdiag_diagnose($good, OPTS + ['retries' => 3]),
