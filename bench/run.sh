@@ -160,12 +160,20 @@ bench_net_down() {
   bench_net=0
 }
 
+# The lab this run brought up carries a token; if someone else took it down
+# or brought up a lab of their own meanwhile, the token is gone and that
+# lab is left alone.
+OWNER=$LAB_DIR/.smtpdiag-bench-owner
 cleanup() {
   local rc=$?
+  trap - TERM INT HUP
+  # Only our own table and addresses: harmless on any lab.
   if ((bench_net)); then bench_net_down; fi
-  if ((lab_started)); then
+  if ((lab_started)) && [[ "$(cat "$OWNER" 2>/dev/null)" == "$$" ]]; then
     log "taking the lab down (this run started it)"
     bash "$LAB" down >/dev/null 2>&1 || true
+  elif ((lab_started)); then
+    log "not taking the lab down: it is no longer the one this run started"
   fi
   rm -rf "$work"
   exit "$rc"
@@ -213,6 +221,7 @@ else
   log "bringing the lab up"
   lab_started=1
   bash "$LAB" up >"$out/lab.log" 2>&1 || die "lab.sh up failed (see $out/lab.log)"
+  echo "$$" >"$OWNER"
 fi
 # ok.lab.test (a fully configured From domain) comes with the current
 # lab.sh; a lab brought up by an older one needs a reload.

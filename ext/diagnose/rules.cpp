@@ -129,8 +129,22 @@ void apply_rules(const DiagnoseConfig& cfg, DiagnoseResult& r) {
     const bool any_explicit_block = std::any_of(p.ports.begin(), p.ports.end(), [](const PortResult& x) {
       return x.state == PortState::BlockedLocal || x.state == PortState::BlockedUpstream;
     });
-    if (!any_smtp_open && any_unreachable && !any_explicit_block) {
+    // Nothing answers at all, not even HTTPS on 443 of the same host:
+    // the host is down or unrouted (its ICMP may be rate-limited away),
+    // which is not an SMTP block.
+    bool https_silent = false;
+    for (const auto& h : r.https)
+      if (h.provider.empty())
+        https_silent = !h.result.connected && (h.result.connect_state == PortState::Filtered ||
+                                               h.result.connect_state == PortState::Unreachable);
+    if (!any_smtp_open && ((any_unreachable && !any_explicit_block) || https_silent)) {
       root = "host_unreachable";  // no route at all: not a port block
+      if (!find_code(all, "host_unreachable")) {
+        auto q = base;
+        q["address"] = p.addresses.empty() ? cfg.net.host : p.addresses.front().to_string();
+        q["errno"] = "no answer on any SMTP port, nor on HTTPS port 443";
+        all.push_back(make_finding("host_unreachable", q, {{"host", cfg.net.host}}));
+      }
     } else if (!any_smtp_open && any_filtered) {
       root = "all_smtp_ports_blocked";
     } else if (v4_open && v6_broken && cfg.net.family == FamilyPref::Any) {
