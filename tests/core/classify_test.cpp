@@ -97,7 +97,7 @@ TEST(Classify, IcmpProhibitedFromRouterIsUpstream) {
 
 TEST(Classify, IcmpFromThisHostIsLocal) {
   using O = IcmpInfo::Origin;
-  const IpAddress self = ip("10.0.0.5");
+  const IpAddress self = ip("192.0.2.55");
   EXPECT_TRUE(
       is(classify_connect(with_icmp(failed(EHOSTUNREACH), O::Icmp, 3, 13, self), kTarget, true),
          PortState::BlockedLocal, false));

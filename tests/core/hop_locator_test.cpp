@@ -14,8 +14,8 @@ namespace {
 
 using Kind = HopAnswer::Kind;
 
-const IpAddress kSource = *IpAddress::parse("10.0.0.5");
-const IpAddress kR1 = *IpAddress::parse("10.0.0.1");
+const IpAddress kSource = *IpAddress::parse("192.0.2.55");
+const IpAddress kR1 = *IpAddress::parse("192.0.2.54");
 const IpAddress kR2 = *IpAddress::parse("198.51.100.2");
 const IpAddress kR3 = *IpAddress::parse("198.51.100.3");
 const IpAddress kFirewall = *IpAddress::parse("203.0.113.9");
