@@ -186,6 +186,21 @@ void certificate_report_to_zval(const smtpdiag::CertificateReport &r, zval *out)
 	add_assoc_bool(out, "php_accepts", r.connected && r.php_accepts);
 	add_str(out, "php_ca", r.php_ca);
 	add_str_or_null(out, "greeting_name", r.greeting_name);
+	zval versions;
+	strings_to_zval(r.tls_versions, &versions);
+	add_assoc_zval(out, "tls_versions", &versions);
+	if (r.intermediate) {
+		zval ic;
+		array_init(&ic);
+		add_str_or_null(&ic, "url", r.intermediate->url);
+		add_assoc_bool(&ic, "fetched", r.intermediate->fetched);
+		add_str_or_null(&ic, "subject", r.intermediate->subject);
+		add_assoc_bool(&ic, "verifies", r.intermediate->verifies);
+		add_str_or_null(&ic, "error", r.intermediate->error);
+		add_assoc_zval(out, "intermediate", &ic);
+	} else {
+		add_assoc_null(out, "intermediate");
+	}
 	add_str_or_null(out, "error", r.error);
 	add_ms(out, "elapsed_ms", r.probe.elapsed_ms);
 }

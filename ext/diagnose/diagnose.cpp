@@ -4,6 +4,7 @@
 #include <deque>
 
 #include "diagnose/api_hosts.h"
+#include "tls/certificate_followup.h"
 
 namespace smtpdiag {
 
@@ -65,9 +66,9 @@ struct DiagnoseRun::State {
         for (const auto& h : default_api_hosts()) add_https(h.host, h.provider);
       }
       for (size_t i = 0; i < https.size(); ++i) {
-        https_runs.push_back(std::make_unique<HttpsGet>(
+        https_runs.push_back(std::make_unique<HttpGet>(
             loop, https_ctx.get(), https[i].host, 443, "/", false, cc, deadline,
-            [this, i](HttpsResult&& r) {
+            [this, i](HttpResult&& r) {
               https[i].result = std::move(r);
               ++https_done;
             }));
@@ -103,7 +104,7 @@ struct DiagnoseRun::State {
            https_done == https_runs.size();
   }
 
-  DiagnoseResult finish() {
+  DiagnoseResult finish(bool followups) {
     DiagnoseResult r;
     for (auto& h : https_runs)
       if (!h->finished()) h->abandon();
@@ -128,6 +129,7 @@ struct DiagnoseRun::State {
       rep.probe.host = cfg.net.host;
       rep.mode = p.tls->mode;
       fill_certificate_report(p, cc, &rep);
+      if (followups) run_certificate_followup(p, cc, deadline, &rep);
       r.certificate = std::move(rep);
       break;
     }
@@ -146,7 +148,7 @@ struct DiagnoseRun::State {
   std::unique_ptr<DomainCheck> domain;
   SslCtxPtr https_ctx;
   std::vector<HttpsCheck> https;
-  std::vector<std::unique_ptr<HttpsGet>> https_runs;
+  std::vector<std::unique_ptr<HttpGet>> https_runs;
   size_t https_done = 0;
 };
 
@@ -155,7 +157,7 @@ DiagnoseRun::DiagnoseRun(EventLoop& loop, DiagnoseConfig config, Deadline deadli
 DiagnoseRun::~DiagnoseRun() = default;
 void DiagnoseRun::start() { s_->start(); }
 bool DiagnoseRun::done() const { return s_->done(); }
-DiagnoseResult DiagnoseRun::finish() { return s_->finish(); }
+DiagnoseResult DiagnoseRun::finish(bool followups) { return s_->finish(followups); }
 
 DiagnoseResult run_diagnose(DiagnoseConfig config) {
   EventLoop loop;
@@ -163,7 +165,7 @@ DiagnoseResult run_diagnose(DiagnoseConfig config) {
   DiagnoseRun run(loop, std::move(config), deadline);
   run.start();
   loop.run(deadline, [&] { return run.done(); });
-  return run.finish();
+  return run.finish(true);
 }
 
 std::vector<DiagnoseResult> run_diagnose_many(std::vector<DiagnoseConfig> configs, int concurrency) {

@@ -16,7 +16,7 @@
 #include "probe/probe.h"
 #include "smtp/send_test.h"
 #include "tls/certificate_check.h"
-#include "tls/https_get.h"
+#include "tls/http_get.h"
 
 namespace smtpdiag {
 
@@ -37,7 +37,7 @@ struct DiagnoseConfig {
 struct HttpsCheck {
   std::string host;
   std::string provider;  // empty for the mail host itself
-  HttpsResult result;
+  HttpResult result;
 };
 
 struct DiagnoseResult {
@@ -61,7 +61,10 @@ class DiagnoseRun {
   ~DiagnoseRun();
   void start();
   bool done() const;
-  DiagnoseResult finish();
+  // `followups`: also run the certificate's follow-ups (a missing
+  // intermediate, old TLS versions) on a loop of their own in the time
+  // left; only for a run that has its loop to itself (not diagnose_many).
+  DiagnoseResult finish(bool followups = false);
 
  private:
   struct State;

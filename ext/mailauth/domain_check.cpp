@@ -9,7 +9,7 @@
 #include "mailauth/dns_cache.h"
 #include "net/connector.h"
 #include "smtp/probe_session.h"
-#include "tls/https_get.h"
+#include "tls/http_get.h"
 
 namespace smtpdiag {
 
@@ -124,7 +124,7 @@ struct DomainCheck::State {
   SslCtxPtr relay_ctx;
   bool relay_pending = false;
   SslCtxPtr https_ctx;
-  std::unique_ptr<HttpsGet> policy_fetch;
+  std::unique_ptr<HttpGet> policy_fetch;
   bool fetch_started = false, fetch_done = false;
 };
 
@@ -356,9 +356,9 @@ void DomainCheck::State::start() {
       ConnectorConfig cc;
       cc.dns_servers = cfg.net.dns_servers;
       cc.connect_timeout = cfg.net.connect_timeout;
-      policy_fetch = std::make_unique<HttpsGet>(
+      policy_fetch = std::make_unique<HttpGet>(
           loop, https_ctx.get(), "mta-sts." + r.domain, 443, "/.well-known/mta-sts.txt", true, cc, deadline,
-          [&](HttpsResult&& h) {
+          [&](HttpResult&& h) {
             fetch_done = true;
             r.mta_sts_fetched = h.status == 200;
             if (!h.error.empty()) r.mta_sts_error = "policy fetch from https://mta-sts." + r.domain + ": " + h.error;

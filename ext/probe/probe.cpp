@@ -93,6 +93,7 @@ void ProbeRun::State::start() {
     TlsClientOptions o;
     o.ca_file = cfg_.ca_file;
     o.ca_path = cfg_.ca_path;
+    o.max_version = cfg_.tls_max_version;
     tls_ctx_ = make_client_context(o, &tls_ctx_error_);
   }
   start_dns();

@@ -34,6 +34,7 @@ struct ProbeConfig {
   std::string ehlo_name;
   std::optional<std::string> sni;  // default: the host when it is a DNS name
   bool tls = true;
+  int tls_max_version = 0;         // 0: OpenSSL's highest (see TlsClientOptions)
   bool trace = true;
   int max_hops = 12;
 };

@@ -1,8 +1,11 @@
 #include "tls/certificate.h"
 
 #include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs7.h>
 #include <openssl/x509v3.h>
 
 #include <cstdio>
@@ -73,6 +76,61 @@ std::vector<std::string> certificate_names(X509* cert) {
     }
     GENERAL_NAMES_free(names);
   }
+  return out;
+}
+
+std::vector<std::string> ca_issuer_urls(X509* cert) {
+  std::vector<std::string> out;
+  auto* aia = static_cast<AUTHORITY_INFO_ACCESS*>(X509_get_ext_d2i(cert, NID_info_access, nullptr, nullptr));
+  if (!aia) return out;
+  for (int i = 0; i < sk_ACCESS_DESCRIPTION_num(aia); ++i) {
+    const ACCESS_DESCRIPTION* d = sk_ACCESS_DESCRIPTION_value(aia, i);
+    if (OBJ_obj2nid(d->method) != NID_ad_ca_issuers || d->location->type != GEN_URI) continue;
+    const ASN1_IA5STRING* u = d->location->d.uniformResourceIdentifier;
+    std::string url(reinterpret_cast<const char*>(ASN1_STRING_get0_data(u)), static_cast<size_t>(ASN1_STRING_length(u)));
+    // Printable ASCII only: this ends up in a request line and in findings.
+    bool clean = !url.empty() && url.size() <= 2048;
+    for (unsigned char c : url) clean = clean && c > 0x20 && c < 0x7f;
+    if (clean) out.push_back(std::move(url));
+  }
+  AUTHORITY_INFO_ACCESS_free(aia);
+  return out;
+}
+
+std::vector<X509Ptr> parse_certificates(const std::string& bytes) {
+  std::vector<X509Ptr> out;
+  if (bytes.empty() || bytes.size() > 1024 * 1024) return out;
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const long len = static_cast<long>(bytes.size());
+  {
+    const unsigned char* q = p;
+    if (X509* x = d2i_X509(nullptr, &q, len)) {
+      out.emplace_back(x);
+      return out;
+    }
+  }
+  {
+    const unsigned char* q = p;
+    if (PKCS7* p7 = d2i_PKCS7(nullptr, &q, len)) {
+      if (PKCS7_type_is_signed(p7) && p7->d.sign && p7->d.sign->cert) {
+        STACK_OF(X509)* certs = p7->d.sign->cert;
+        for (int i = 0; i < sk_X509_num(certs); ++i) {
+          X509* x = sk_X509_value(certs, i);
+          X509_up_ref(x);
+          out.emplace_back(x);
+        }
+      }
+      PKCS7_free(p7);
+      if (!out.empty()) return out;
+    }
+  }
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())), BIO_free);
+  while (bio) {
+    X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
+    if (!x) break;
+    out.emplace_back(x);
+  }
+  ERR_clear_error();
   return out;
 }
 

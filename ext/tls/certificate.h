@@ -35,6 +35,14 @@ CertificateInfo inspect_certificate(X509* cert, time_t now);
 // Names the certificate covers, for "it is valid for ... instead".
 std::vector<std::string> certificate_names(X509* cert);
 
+// Where the issuer's certificate can be fetched (Authority Information
+// Access, caIssuers: RFC 5280 4.2.2.1), the URIs in the order given.
+std::vector<std::string> ca_issuer_urls(X509* cert);
+
+// Certificates from bytes fetched at such a URI: DER, PEM, or a
+// certs-only PKCS#7 (.p7c); empty when it is none of these.
+std::vector<X509Ptr> parse_certificates(const std::string& bytes);
+
 struct ChainVerdict {
   bool verified = false;        // a path to a trusted root, and the name matched
   long code = -1;               // X509_V_* of the first failure, 0 when verified

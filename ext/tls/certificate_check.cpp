@@ -1,5 +1,7 @@
 #include "tls/certificate_check.h"
 
+#include "tls/certificate_followup.h"
+
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
@@ -121,6 +123,7 @@ ChainJudgement judge_chain(const std::vector<X509Ptr>& chain, const std::string&
 }
 
 CertificateReport run_certificate_check(const CertificateCheckConfig& cfg) {
+  const Deadline deadline = Deadline::after(cfg.probe.timeout);
   CertificateReport rep;
   ProbeConfig pc = cfg.probe;
   pc.ports = {cfg.port};
@@ -155,6 +158,8 @@ CertificateReport run_certificate_check(const CertificateCheckConfig& cfg) {
     return rep;
   }
   fill_certificate_report(*chosen, cfg, &rep);
+  // What the handshake alone cannot tell, in the time that is left.
+  run_certificate_followup(*chosen, cfg, deadline, &rep);
   return rep;
 }
 

@@ -26,6 +26,16 @@ struct CertificateCheckConfig {
   std::string php_ca_path;
 };
 
+// The intermediate a server did not send, fetched from where its
+// certificate says it is published (tls/certificate_followup.h).
+struct IntermediateCheck {
+  std::string url;            // the caIssuers URI tried; empty: the leaf names none
+  bool fetched = false;       // a certificate came back
+  std::string subject;        // of the fetched certificate
+  bool verifies = false;      // the chain verifies with it (and the name matches)
+  std::string error;          // why not fetched, or why it still fails
+};
+
 struct CertificateReport {
   bool connected = false;       // a TLS session was established
   std::string address;          // where it was
@@ -41,6 +51,8 @@ struct CertificateReport {
   bool php_accepts = false;     // PHPMailer's verdict (stream TLS, default options)
   std::string php_ca;           // the bundle PHP uses ("OpenSSL default" when none set)
   std::string greeting_name;    // first word of the server's greeting
+  std::optional<IntermediateCheck> intermediate;  // only for an incomplete chain
+  std::vector<std::string> tls_versions;          // versions seen to work, best first (TLS < 1.2 only)
   bool ok = false;              // verified with PHP's CA and nothing critical
   std::vector<Finding> findings;
   ProbeResult probe;            // the underlying connection attempt

@@ -50,7 +50,31 @@ std::vector<Finding> certificate_findings(const CertificateReport& r, const Cert
       {"verify_error", r.system.error},
       {"php_error", r.php.error},
       {"warn_days", std::to_string(cfg.warn_days)},
+      {"versions", r.protocol},
+      {"intermediate", ""},
   };
+  if (r.tls_versions.size() > 1) {
+    std::string v;
+    for (size_t i = 0; i < r.tls_versions.size(); ++i)
+      v += (i == 0 ? "" : i + 1 == r.tls_versions.size() ? " and " : ", ") + r.tls_versions[i];
+    params["versions"] = v;
+  }
+  if (r.intermediate) {
+    const IntermediateCheck& ic = *r.intermediate;
+    if (ic.fetched && ic.verifies)
+      params["intermediate"] = " Its certificate names where that intermediate is published (" + ic.url +
+                               "): fetched from there, it completes the chain, which then verifies. Nothing is wrong "
+                               "but the server's configuration.";
+    else if (ic.fetched)
+      params["intermediate"] = " The intermediate published at " + ic.url + " (" + ic.subject +
+                               ") was fetched, but even with it the chain does not verify: " + ic.error + ".";
+    else if (!ic.url.empty())
+      params["intermediate"] = " The intermediate could not be fetched from " + ic.url + " (" + ic.error +
+                               "), so whether the chain would verify with it is not known.";
+    else
+      params["intermediate"] = " The certificate does not say where its intermediate is published (no AIA "
+                               "caIssuers), so whether the chain would verify with it is not known.";
+  }
   // Which certificate is weak, for the weak_* findings.
   for (const auto& c : r.chain) {
     if ((c.key_type == "RSA" || c.key_type == "DSA") && c.key_bits < 2048) {
@@ -78,11 +102,21 @@ std::vector<Finding> certificate_findings(const CertificateReport& r, const Cert
       {"php_ca", r.php_ca},
       {"php_accepts", r.php_accepts},
   };
+  auto evidence_for = [&](const std::string& e) {
+    auto ev = base;
+    if (e == "incomplete_chain" && r.intermediate) {
+      ev.push_back({"intermediate_url", r.intermediate->url});
+      ev.push_back({"intermediate_fetched", r.intermediate->fetched});
+      ev.push_back({"chain_verifies_with_intermediate", r.intermediate->verifies});
+    }
+    if (e == "protocol_mismatch" && !r.tls_versions.empty()) ev.push_back({"tls_versions", join(r.tls_versions)});
+    return ev;
+  };
   for (const std::string& e : r.errors) {
     std::string code = "cert_" + e;
     if (e == "protocol_mismatch") code = "tls_protocol_mismatch";
     if (e == "ca_bundle_stale") code = "ca_bundle_stale";
-    out.push_back(make_finding(code, params, base));
+    out.push_back(make_finding(code, params, evidence_for(e)));
   }
 
   // A transparent SMTP redirect: neither the greeting nor the certificate

@@ -97,6 +97,7 @@ SslCtxPtr make_client_context(const TlsClientOptions& options, std::string* erro
     SSL_CTX_set_security_level(ctx.get(), 0);
     SSL_CTX_set_cipher_list(ctx.get(), "DEFAULT:@SECLEVEL=0");
   }
+  if (options.max_version != 0) SSL_CTX_set_max_proto_version(ctx.get(), options.max_version);
   // We verify ourselves after the handshake: complete it whatever the
   // certificate, so that a bad one can be reported rather than refused.
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);

@@ -24,6 +24,9 @@ struct TlsClientOptions {
   // Diagnosis wants to see old servers to name their versions, so the
   // floor is TLS 1.0 at security level 0; judging is done afterwards.
   bool allow_legacy = true;
+  // The highest version to offer (TLS1_VERSION...), 0 for OpenSSL's own:
+  // pinned to find which old versions a server speaks.
+  int max_version = 0;
 };
 
 // A client context; `error` is set when it could not be built (bad CA file).

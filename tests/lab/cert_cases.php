@@ -45,6 +45,9 @@ const CERTS = [
     'rsa1024'    => [11, 'rsa1024.lab.test',    ['weak_key'],          false],
     'sha1'       => [12, 'sha1.lab.test',       ['weak_signature'],    false],
     'tls10'      => [13, 'tls10.lab.test',      ['protocol_mismatch'], false],
+    'tls11'      => [14, 'tls11.lab.test',      ['protocol_mismatch'], false],
+    'noaia'      => [15, 'noaia.lab.test',      ['incomplete_chain'],  false],
+    'aia404'     => [16, 'aia404.lab.test',     ['incomplete_chain'],  false],
 ];
 
 $labDir = rtrim(getenv('SMTPDIAG_LAB_DIR') ?: '/tmp/smtpdiag-lab', '/');
@@ -135,6 +138,12 @@ function openssl_cli_verify(string $name, string $host): array {
     return [$ok, $err, trim($out)];
 }
 
+/* `openssl verify` of LEAF with an extra intermediate given: true when OK. */
+function openssl_verify_with(string $ca, string $intermediate, string $leaf, string $host): bool|string {
+    [$rc, $out] = run(['openssl', 'verify', '-CAfile', $ca, '-untrusted', $intermediate, '-verify_hostname', $host, $leaf]);
+    return $rc === 0 && str_contains($out, ': OK') ? true : trim($out);
+}
+
 function pem_count(string $file): int { return substr_count((string)file_get_contents($file), '-----BEGIN CERTIFICATE-----'); }
 
 function cert_case(string $name, string $mode): void {
@@ -197,6 +206,46 @@ function cert_case(string $name, string $mode): void {
             break;
         case 'tls10':
             check($r['protocol'] === 'TLSv1', 'protocol TLSv1', $r['protocol']);
+            check($r['tls_versions'] === ['TLSv1'], 'tls_versions exactly [TLSv1]', $r['tls_versions']);
+            $f = finding($r, 'tls_protocol_mismatch');
+            check($f !== null && str_contains($f['detail'], 'speaks only TLSv1;'), 'the finding names TLSv1 as all it speaks', $f['detail'] ?? null);
+            break;
+        case 'tls11':
+            // The best version is 1.1; the follow-up finds 1.0 as well.
+            check($r['protocol'] === 'TLSv1.1', 'protocol TLSv1.1', $r['protocol']);
+            check($r['tls_versions'] === ['TLSv1.1', 'TLSv1'], 'tls_versions [TLSv1.1, TLSv1]', $r['tls_versions']);
+            $f = finding($r, 'tls_protocol_mismatch');
+            check($f !== null && str_contains($f['detail'], 'speaks only TLSv1.1 and TLSv1;'), 'the finding names TLSv1.1 and TLSv1', $f['detail'] ?? null);
+            break;
+        case 'noint':
+        case 'noaia':
+        case 'aia404':
+            // Whether the chain would verify with the intermediate it lacks.
+            $ic = $r['intermediate'];
+            $f = finding($r, 'cert_incomplete_chain');
+            check(is_array($ic), 'intermediate reported', $ic);
+            if ($name === 'noint') {
+                check(($ic['url'] ?? null) === 'http://aia.lab.test/intermediate.der', 'AIA URL found', $ic['url'] ?? null);
+                check(($ic['fetched'] ?? null) === true && str_contains((string) ($ic['subject'] ?? ''), 'smtpdiag Lab Intermediate'),
+                      'the intermediate was fetched', $ic);
+                check(($ic['verifies'] ?? null) === true, 'the chain verifies with it', $ic);
+                check($f !== null && str_contains($f['detail'], 'it completes the chain, which then verifies'),
+                      'the finding says the chain would verify with it', $f['detail'] ?? null);
+                check(($f['evidence']['chain_verifies_with_intermediate'] ?? null) === true, 'evidence chain_verifies_with_intermediate', $f['evidence'] ?? null);
+                // The same answer openssl gives with that intermediate.
+                global $certDir, $root;
+                $ov = openssl_verify_with($root, "$certDir/intermediate.pem", "$certDir/noint.pem", 'noint.lab.test');
+                check($ov === true, 'openssl verify agrees with the intermediate added', $ov);
+            } elseif ($name === 'noaia') {
+                check(is_array($ic) && array_key_exists('url', $ic) && $ic['url'] === null && ($ic['fetched'] ?? null) === false && ($ic['verifies'] ?? null) === false, 'no AIA: nothing fetched', $ic);
+                check($f !== null && str_contains($f['detail'], 'does not say where its intermediate is published'),
+                      'the finding says the answer is not known, and why', $f['detail'] ?? null);
+            } else {
+                check(($ic['url'] ?? null) === 'http://aia.lab.test/missing.der' && ($ic['fetched'] ?? null) === false, 'AIA URL tried, nothing fetched', $ic);
+                check(str_contains((string) ($ic['error'] ?? ''), '404'), 'the error names HTTP 404', $ic['error'] ?? null);
+                check($f !== null && str_contains($f['detail'], 'could not be fetched from http://aia.lab.test/missing.der'),
+                      'the finding says it could not be fetched', $f['detail'] ?? null);
+            }
             break;
         case 'valid':
         case 'wild':

@@ -16,10 +16,16 @@
 #     wildmiss    *.other.test (served as wildmiss.lab.test: does not match)
 #     ipsan       CN ipsan.lab.test, SAN IP:198.51.100.26 only (connect by IP)
 #     selfsigned  selfsigned.lab.test, self-signed, sent alone
-#     noint       noint.lab.test, sent WITHOUT the intermediate
+#     noint       noint.lab.test, sent WITHOUT the intermediate; its AIA
+#                 caIssuers names http://aia.lab.test/intermediate.der
 #     rsa1024     rsa1024.lab.test, RSA 1024-bit key
 #     sha1        sha1.lab.test, signed with sha1WithRSAEncryption
 #     tls10       tls10.lab.test, valid (served by a TLS-1.0-only listener)
+#     tls11       tls11.lab.test, valid (served by a TLS 1.0-1.1 listener)
+#     noaia       noaia.lab.test, sent without the intermediate, no AIA at all
+#     aia404      aia404.lab.test, sent without the intermediate, AIA names a
+#                 URI that answers 404
+#   aia/intermediate.der  the intermediate in DER, served as AIA caIssuers
 #
 # Every certificate goes through `openssl ca` with explicit start/end dates,
 # so a new variant is one more `issue` (+ `chain`) line in main().
@@ -109,13 +115,14 @@ EOF
         echo 'subjectKeyIdentifier   = hash'
         echo 'authorityKeyIdentifier = keyid:always'
         [[ -n "$san" ]] && echo "subjectAltName         = $san"
+        if [[ -n "${AIA:-}" ]]; then echo "authorityInfoAccess    = caIssuers;URI:$AIA"; fi
       } >"$f"
       ;;
     *) lab_die "ext_file: unknown kind $kind" ;;
   esac
 }
 
-# [KEY_BITS=N] [KEY_FROM=NAME] [MD=sha1] issue NAME SUBJECT KIND ISSUER DAYS_BACK DAYS_AHEAD [SAN]
+# [KEY_BITS=N] [KEY_FROM=NAME] [MD=sha1] [AIA=URI] issue NAME SUBJECT KIND ISSUER DAYS_BACK DAYS_AHEAD [SAN]
 #   NAME     output basename: writes NAME.key and NAME.pem into $OUT
 #   SUBJECT  e.g. "/O=smtpdiag lab/CN=mail.lab.test"
 #   KIND     root | intermediate | leaf | selfleaf (leaf without keyUsage, for ISSUER self)
@@ -124,7 +131,8 @@ EOF
 #            (DAYS_AHEAD negative = already expired; DAYS_BACK negative = not yet valid)
 #   SAN      e.g. "DNS:mail.lab.test" (leaf only)
 #   KEY_BITS RSA key size (default 2048); KEY_FROM reuse NAME's key instead of
-#            generating one (keeps `lab.sh up` fast); MD signature digest (default sha256)
+#            generating one (keeps `lab.sh up` fast); MD signature digest (default sha256);
+#            AIA a caIssuers URI for the leaf
 issue() {
   local name=$1 subj=$2 kind=$3 issuer=$4 back=$5 ahead=$6 san=${7:-}
   local key=$OUT/$name.key csr=$WORK/$name.csr ext=$WORK/$name.ext
@@ -189,16 +197,26 @@ main() {
   KEY_FROM=valid issue wildmiss   "$o/CN=*.other.test"        leaf intermediate 30 365 "DNS:*.other.test"
   KEY_FROM=valid issue ipsan      "$o/CN=ipsan.lab.test"      leaf intermediate 30 365 "IP:198.51.100.26"
   KEY_FROM=valid issue selfsigned "$o/CN=selfsigned.lab.test" selfleaf self 30 365 "DNS:selfsigned.lab.test"
-  KEY_FROM=valid issue noint      "$o/CN=noint.lab.test"      leaf intermediate 30 365 "DNS:noint.lab.test"
+  KEY_FROM=valid AIA=http://aia.lab.test/intermediate.der \
+                 issue noint      "$o/CN=noint.lab.test"      leaf intermediate 30 365 "DNS:noint.lab.test"
   KEY_BITS=1024  issue rsa1024    "$o/CN=rsa1024.lab.test"    leaf intermediate 30 365 "DNS:rsa1024.lab.test"
   KEY_FROM=valid MD=sha1 issue sha1 "$o/CN=sha1.lab.test"     leaf intermediate 30 365 "DNS:sha1.lab.test"
   KEY_FROM=valid issue tls10      "$o/CN=tls10.lab.test"      leaf intermediate 30 365 "DNS:tls10.lab.test"
+  KEY_FROM=valid issue tls11      "$o/CN=tls11.lab.test"      leaf intermediate 30 365 "DNS:tls11.lab.test"
+  KEY_FROM=valid issue noaia      "$o/CN=noaia.lab.test"      leaf intermediate 30 365 "DNS:noaia.lab.test"
+  KEY_FROM=valid AIA=http://aia.lab.test/missing.der \
+                 issue aia404     "$o/CN=aia404.lab.test"     leaf intermediate 30 365 "DNS:aia404.lab.test"
   local n
-  for n in valid expired notyet expiring wrongname wild wildmiss ipsan rsa1024 sha1 tls10; do
+  for n in valid expired notyet expiring wrongname wild wildmiss ipsan rsa1024 sha1 tls10 tls11; do
     chain "$n-chain" "$n" intermediate
   done
   chain selfsigned-chain selfsigned   # a self-signed leaf alone
   chain noint-chain noint             # the intermediate is missing
+  chain noaia-chain noaia
+  chain aia404-chain aia404
+  mkdir -p "$OUT/aia"
+  chmod 0755 "$OUT/aia"
+  openssl x509 -in "$OUT/intermediate.pem" -outform DER -out "$OUT/aia/intermediate.der"
 
   # Keys stay private to root; Postfix and the script server load them as root.
   openssl verify -CAfile "$OUT/root.pem" -untrusted "$OUT/intermediate.pem" \

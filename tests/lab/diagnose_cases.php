@@ -369,6 +369,7 @@ function scenarios(): array {
             'config' => $cert('tls10', 3013), 'root' => 'tls_protocol_mismatch',
             'check' => function (array $r) {
                 check(($r['certificate']['protocol'] ?? null) === 'TLSv1', 'certificate check negotiated TLSv1 (allowed for diagnosis only)', $r['certificate']['protocol'] ?? null);
+                check(($r['certificate']['tls_versions'] ?? null) === ['TLSv1'], 'TLSv1 is all it speaks', $r['certificate']['tls_versions'] ?? null);
                 check(($r['certificate']['php_accepts'] ?? null) === false, 'PHP would refuse it');
             },
         ],
@@ -459,7 +460,12 @@ function scenarios(): array {
         'cert_incomplete_chain' => [
             'what' => 'noint.lab.test:3010 (intermediate not sent)',
             'config' => $cert('noint', 3010), 'root' => 'cert_incomplete_chain',
-            'check' => $certCheck('incomplete_chain'),
+            'check' => function (array $r) use ($certCheck) {
+                $certCheck('incomplete_chain')($r);
+                // The intermediate its AIA names was fetched, and completes the chain.
+                check(($r['certificate']['intermediate']['verifies'] ?? null) === true, 'the chain verifies with the published intermediate', $r['certificate']['intermediate'] ?? null);
+                check(str_contains($r['findings'][0]['detail'], 'it completes the chain'), 'the root cause says so', $r['findings'][0]['detail']);
+            },
         ],
         'ca_bundle_stale' => [
             'what' => 'valid.lab.test:3001, system store has the lab root, PHP\'s CA (ca_file) is Debian\'s bundle',

@@ -63,6 +63,11 @@
 #   11  rsa1024     RSA 1024-bit key                         rsa1024.lab.test
 #   12  sha1        signed with SHA-1                        sha1.lab.test
 #   13  tls10       valid, but the server speaks TLS 1.0 only tls10.lab.test
+#   14  tls11       valid, the server speaks TLS 1.0 and 1.1  tls11.lab.test
+#   15  noaia       leaf only, and it names no AIA           noaia.lab.test
+#   16  aia404      leaf only, its AIA URI answers 404       aia404.lab.test
+#   noint's AIA URI http://aia.lab.test/intermediate.der is served on port 80
+#   of script.lab.test's addresses (scriptsmtp.py http_aia).
 #   e.g. expired: STARTTLS on 3002, implicit TLS on 3102. Tests: run-cert-cases.sh.
 #
 # DNS (dnsmasq, zone lab.test): see dns_up; ok.lab.test is a fully configured
@@ -86,16 +91,18 @@ SCRIPT_PORTS=(
   "2601=greeting_delay:30" "2602=greeting_421" "2603=starttls_inject" "2604=no_starttls"
   "2605=slow" "2606=silent" "2607=accept_close" "2608=binary" "2609=mixed_codes"
   "2610=long_line" "2611=endless_multiline" "2612=greeting_554" "2613=bare_lf"
+  "80=http_aia"
 )
 # The certificate matrix: CERT_NAMES[N-1] is served on 3000+N (STARTTLS) and
 # 3100+N (implicit TLS); see the table above.
-CERT_NAMES=(valid expired notyet expiring wrongname wild wildmiss ipsan selfsigned noint rsa1024 sha1 tls10)
+CERT_NAMES=(valid expired notyet expiring wrongname wild wildmiss ipsan selfsigned noint rsa1024 sha1 tls10 tls11 noaia aia404)
 cert_ports() {
   local i name opt
   for i in "${!CERT_NAMES[@]}"; do
     name=${CERT_NAMES[$i]}
     opt=",cert=$name"
     [[ "$name" == tls10 ]] && opt+=",tls=1.0"
+    [[ "$name" == tls11 ]] && opt+=",tls=1.1"
     SCRIPT_PORTS+=("$((3001 + i))=normal$opt" "$((3101 + i))=implicit_tls$opt")
   done
 }
@@ -239,6 +246,7 @@ dns_up() {
     --local=/test/ \
     --host-record=mail.lab.test,198.51.100.25,2001:db8:2::25 \
     --host-record=script.lab.test,198.51.100.26,2001:db8:2::26 \
+    --host-record=aia.lab.test,198.51.100.26,2001:db8:2::26 \
     --host-record=v4only.lab.test,198.51.100.25 \
     --host-record=v6only.lab.test,2001:db8:2::25 \
     "${cert_records[@]}" \
@@ -457,7 +465,8 @@ listeners_ready() {
               '[2001:db8:2::25]:25' '[2001:db8:2::25]:465' '[2001:db8:2::25]:587' '[2001:db8:2::25]:2525' \
               198.51.100.26:25 198.51.100.26:465 198.51.100.26:587 198.51.100.26:2613 \
               '[2001:db8:2::26]:25' '[2001:db8:2::26]:2613' \
-              198.51.100.26:3001 198.51.100.26:3113 '[2001:db8:2::26]:3001' '[2001:db8:2::26]:3113' \
+              198.51.100.26:3001 198.51.100.26:3116 '[2001:db8:2::26]:3001' '[2001:db8:2::26]:3116' \
+              198.51.100.26:80 '[2001:db8:2::26]:80' \
               198.51.100.53:53 '[2001:db8:2::53]:53'; do
     grep -qxF -- "$want" <<<"$have" || absent=1
   done

@@ -16,6 +16,7 @@ Listener options (after the behaviour, comma-separated):
               --cert). Such a context runs at OpenSSL security level 0, so
               weak lab certificates (RSA 1024, SHA-1) load; the client decides.
   tls=1.0     accept TLS 1.0 only (min = max = TLSv1, ciphers at SECLEVEL=0)
+  tls=1.1     accept TLS 1.0 and 1.1 (min TLSv1, max TLSv1.1)
 
 Behaviours (one coroutine each, registered in BEHAVIOURS at the bottom):
   normal               ESMTP with STARTTLS (real TLS), AUTH PLAIN LOGIN after TLS
@@ -34,6 +35,9 @@ Behaviours (one coroutine each, registered in BEHAVIOURS at the bottom):
   binary               greeting with NUL and 0xFF bytes, then as normal
   mixed_codes          greeting "220-a / 250-b / 220 c", then as normal
   bare_lf              normal, but replies end in LF only
+  http_aia             not SMTP: a minimal HTTP/1.1 server for GET /NAME, serving
+                       CERT_DIR/aia/NAME (a certificate's AIA caIssuers URI);
+                       404 for anything else, then close
 
 Log format (one line per event, flushed at once):
   TIMESTAMP cID LISTEN BEHAVIOUR EVENT DETAIL
@@ -738,7 +742,33 @@ async def b_oversized(conn, arg):
     await s.run()
 
 
+async def b_http_aia(conn, arg):
+    head = bytearray()
+    while b"\r\n\r\n" not in head and len(head) < 8192:
+        if not await conn.fill(10):
+            return
+        head += conn.buf
+        conn.buf.clear()
+    request_line = bytes(head.split(b"\r\n", 1)[0])
+    conn.log("RECV", esc(request_line))
+    parts = request_line.split(b" ")
+    name = parts[1].decode("ascii", "replace").lstrip("/") if len(parts) == 3 and parts[0] == b"GET" else ""
+    path = os.path.join(conn.server.cert_dir, "aia", name)
+    body = None
+    if name and "/" not in name and not name.startswith(".") and os.path.isfile(path):
+        with open(path, "rb") as f:
+            body = f.read()
+    if body is None:
+        status, ctype, body = b"404 Not Found", b"text/plain", b"not found\n"
+    else:
+        status, ctype = b"200 OK", b"application/pkix-cert"
+    conn.log("SEND", esc(b"HTTP/1.1 " + status))
+    await conn.send(b"HTTP/1.1 " + status + b"\r\nContent-Type: " + ctype + b"\r\nContent-Length: " +
+                    str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+
+
 BEHAVIOURS = {
+    "http_aia": b_http_aia,
     "normal": b_normal,
     "implicit_tls": b_implicit_tls,
     "no_starttls": b_no_starttls,
@@ -781,10 +811,10 @@ def parse_listen(spec):
     for o in optparts:
         k, eq2, v = o.partition("=")
         if not eq2 or k not in LISTEN_OPTIONS or not v:
-            raise ValueError(f"--listen {spec!r}: bad option {o!r} (known: cert=NAME, tls=1.0)")
+            raise ValueError(f"--listen {spec!r}: bad option {o!r} (known: cert=NAME, tls=1.0|1.1)")
         opts[k] = v
-    if opts.get("tls", "1.0") != "1.0":
-        raise ValueError(f"--listen {spec!r}: only tls=1.0 is supported")
+    if opts.get("tls", "1.0") not in ("1.0", "1.1"):
+        raise ValueError(f"--listen {spec!r}: only tls=1.0 and tls=1.1 are supported")
     if "cert" in opts and not opts["cert"].replace("-", "").replace("_", "").isalnum():
         raise ValueError(f"--listen {spec!r}: bad certificate name {opts['cert']!r}")
     if addr_part.startswith("["):
@@ -838,6 +868,9 @@ class Server:
             if opts.get("tls") == "1.0":
                 ctx.minimum_version = ssl.TLSVersion.TLSv1
                 ctx.maximum_version = ssl.TLSVersion.TLSv1
+            elif opts.get("tls") == "1.1":
+                ctx.minimum_version = ssl.TLSVersion.TLSv1
+                ctx.maximum_version = ssl.TLSVersion.TLSv1_1
             if "cert" in opts:
                 base = os.path.join(self.cert_dir, opts["cert"])
                 ctx.load_cert_chain(base + "-chain.pem", base + ".key")

@@ -1,8 +1,10 @@
-// A small HTTPS client on the call's loop: connect (every address at
-// once), TLS verified against the system store and the host name, one
-// GET, a bounded response (RFC 9112: status line, headers, Content-Length
-// or chunked or close). For MTA-STS policies (RFC 8461 3.3) and for
-// "does HTTPS to this host work" in diagnose.
+// A small HTTP client on the call's loop: connect (every address at
+// once), TLS verified against the system store and the host name (or
+// plain HTTP when no TLS context is given), one GET, a bounded response
+// (RFC 9112: status line, headers, Content-Length or chunked or close).
+// For MTA-STS policies (RFC 8461 3.3), "does HTTPS to this host work" in
+// diagnose, and a certificate's missing intermediate (AIA caIssuers, plain
+// HTTP by RFC 5280 4.2.2.1).
 #pragma once
 
 #include <functional>
@@ -15,14 +17,14 @@
 
 namespace smtpdiag {
 
-struct HttpsResult {
+struct HttpResult {
   bool connected = false;     // TCP connected
   bool tls_ok = false;        // handshake done
   bool verified = false;      // certificate chain and name verified
   std::string verify_error;
   int status = 0;             // HTTP status, 0 when none
   std::string content_type;
-  std::string body;           // at most max_body bytes
+  std::string body;           // at most 128 KiB
   std::string error;          // what went wrong, readable
   std::string address;        // where it connected
   PortState connect_state = PortState::Error;
@@ -31,13 +33,14 @@ struct HttpsResult {
   double total_ms = 0;
 };
 
-class HttpsGet {
+class HttpGet {
  public:
-  using Done = std::function<void(HttpsResult&&)>;
-  // `fetch`: false stops after the handshake (reachability only).
-  HttpsGet(EventLoop& loop, SSL_CTX* ctx, std::string host, uint16_t port, std::string path,
+  using Done = std::function<void(HttpResult&&)>;
+  // `ctx`: null for plain HTTP. `fetch`: false stops once connected (and,
+  // with TLS, after the handshake): reachability only.
+  HttpGet(EventLoop& loop, SSL_CTX* ctx, std::string host, uint16_t port, std::string path,
            bool fetch, ConnectorConfig net, Deadline deadline, Done done);
-  ~HttpsGet();
+  ~HttpGet();
   void start();
   void abandon();
   bool finished() const { return finished_; }
@@ -48,6 +51,8 @@ class HttpsGet {
   void step();
   void parse_and_finish();
   void finish(const std::string& error);
+  TlsSession::Io write_some();
+  TlsSession::Io read_some(size_t max);
 
   EventLoop& loop_;
   SSL_CTX* ctx_;
@@ -62,10 +67,11 @@ class HttpsGet {
   std::unique_ptr<TlsSession> tls_;
   enum class Phase { Connect, Handshake, Write, Read, Done } phase_ = Phase::Connect;
   std::string request_;
+  std::string plain_error_;
   size_t written_ = 0;
   std::string response_;
   EventLoop::TimerId timer_ = 0;
-  HttpsResult result_;
+  HttpResult result_;
   bool finished_ = false;
 };
 

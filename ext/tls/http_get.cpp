@@ -1,11 +1,14 @@
-#include "tls/https_get.h"
+#include "tls/http_get.h"
 
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 #include <sys/epoll.h>
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 
 namespace smtpdiag {
 
@@ -13,7 +16,7 @@ namespace {
 constexpr size_t kMaxResponse = 128 * 1024;
 }
 
-HttpsGet::HttpsGet(EventLoop& loop, SSL_CTX* ctx, std::string host, uint16_t port, std::string path,
+HttpGet::HttpGet(EventLoop& loop, SSL_CTX* ctx, std::string host, uint16_t port, std::string path,
                    bool fetch, ConnectorConfig net, Deadline deadline, Done done)
     : loop_(loop), ctx_(ctx), host_(std::move(host)), path_(std::move(path)), port_(port), fetch_(fetch),
       deadline_(deadline), done_(std::move(done)) {
@@ -23,12 +26,12 @@ HttpsGet::HttpsGet(EventLoop& loop, SSL_CTX* ctx, std::string host, uint16_t por
                                            [this](ConnectorResult&& r) { on_connected(std::move(r)); });
 }
 
-HttpsGet::~HttpsGet() {
+HttpGet::~HttpGet() {
   if (timer_) loop_.cancel_timer(timer_);
   if (fd_) loop_.unwatch(fd_.get());
 }
 
-void HttpsGet::start() {
+void HttpGet::start() {
   t0_ = Clock::now();
   timer_ = loop_.add_timer(deadline_.at(), [this] {
     timer_ = 0;
@@ -37,7 +40,7 @@ void HttpsGet::start() {
   connector_->start();
 }
 
-void HttpsGet::abandon() {
+void HttpGet::abandon() {
   if (finished_) return;
   if (phase_ == Phase::Connect) {
     connector_->abandon();
@@ -46,7 +49,7 @@ void HttpsGet::abandon() {
   finish("no answer before the deadline");
 }
 
-void HttpsGet::on_connected(ConnectorResult&& r) {
+void HttpGet::on_connected(ConnectorResult&& r) {
   if (finished_) return;
   for (const auto& a : r.attempts) {
     if (r.connected && a.address == *r.connected) {
@@ -71,6 +74,21 @@ void HttpsGet::on_connected(ConnectorResult&& r) {
   result_.address = r.connected->to_string();
   fd_ = std::move(r.fd);
   const bool literal = IpAddress::parse(host_).has_value();
+  std::string host_header = host_;
+  if (literal && host_.find(':') != std::string::npos) host_header = "[" + host_ + "]";
+  if ((ctx_ && port_ != 443) || (!ctx_ && port_ != 80)) host_header += ":" + std::to_string(port_);
+  request_ = "GET " + path_ + " HTTP/1.1\r\nHost: " + host_header + "\r\nUser-Agent: smtpdiag\r\n" +
+             "Accept: */*\r\nConnection: close\r\n\r\n";
+  if (!ctx_) {
+    if (!fetch_) {
+      finish("");
+      return;
+    }
+    phase_ = Phase::Write;
+    loop_.watch(fd_.get(), EPOLLIN | EPOLLOUT, [this](uint32_t ev) { on_io(ev); });
+    step();
+    return;
+  }
   tls_ = std::make_unique<TlsSession>(ctx_, fd_.get(), literal ? std::string() : host_);
   if (!tls_->ok()) {
     finish(tls_->error());
@@ -79,17 +97,48 @@ void HttpsGet::on_connected(ConnectorResult&& r) {
   X509_VERIFY_PARAM* param = SSL_get0_param(tls_->ssl());
   if (literal) X509_VERIFY_PARAM_set1_ip_asc(param, host_.c_str());
   else X509_VERIFY_PARAM_set1_host(param, host_.c_str(), 0);
-  request_ = "GET " + path_ + " HTTP/1.1\r\nHost: " + host_ + "\r\nUser-Agent: smtpdiag\r\n" +
-             "Accept: */*\r\nConnection: close\r\n\r\n";
   phase_ = Phase::Handshake;
   tls_started_ = Clock::now();
   loop_.watch(fd_.get(), EPOLLIN | EPOLLOUT, [this](uint32_t ev) { on_io(ev); });
   step();
 }
 
-void HttpsGet::on_io(uint32_t) { step(); }
+// Plain sockets speak TlsSession's Io so the phases below serve both.
+TlsSession::Io HttpGet::write_some() {
+  if (tls_) return tls_->write(request_, &written_);
+  while (written_ < request_.size()) {
+    const ssize_t n = ::send(fd_.get(), request_.data() + written_, request_.size() - written_, MSG_NOSIGNAL);
+    if (n > 0) {
+      written_ += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return TlsSession::Io::WantWrite;
+    plain_error_ = std::string("send: ") + errno_name(errno);
+    return TlsSession::Io::Failed;
+  }
+  return TlsSession::Io::Done;
+}
 
-void HttpsGet::step() {
+TlsSession::Io HttpGet::read_some(size_t max) {
+  if (tls_) return tls_->read(&response_, max);
+  char buf[16384];
+  for (;;) {
+    const ssize_t n = ::recv(fd_.get(), buf, std::min(max, sizeof buf), 0);
+    if (n > 0) {
+      response_.append(buf, static_cast<size_t>(n));
+      return TlsSession::Io::Done;
+    }
+    if (n == 0) return TlsSession::Io::Closed;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return TlsSession::Io::WantRead;
+    return TlsSession::Io::Failed;
+  }
+}
+
+void HttpGet::on_io(uint32_t) { step(); }
+
+void HttpGet::step() {
   if (finished_) return;
   uint32_t want = EPOLLIN;
   if (phase_ == Phase::Handshake) {
@@ -119,14 +168,14 @@ void HttpsGet::step() {
     }
   }
   if (phase_ == Phase::Write) {
-    const auto io = tls_->write(request_, &written_);
+    const auto io = write_some();
     if (io == TlsSession::Io::Done) {
       phase_ = Phase::Read;
     } else if (io == TlsSession::Io::WantRead || io == TlsSession::Io::WantWrite) {
       loop_.modify(fd_.get(), io == TlsSession::Io::WantWrite ? EPOLLOUT : EPOLLIN);
       return;
     } else {
-      finish(tls_->error());
+      finish(tls_ ? tls_->error() : plain_error_);
       return;
     }
   }
@@ -137,7 +186,7 @@ void HttpsGet::step() {
         finish("the response is larger than 128 KiB");
         return;
       }
-      const auto io = tls_->read(&response_, room);
+      const auto io = read_some(room);
       if (io == TlsSession::Io::Done) continue;
       if (io == TlsSession::Io::Closed || io == TlsSession::Io::Failed) {
         parse_and_finish();
@@ -149,7 +198,7 @@ void HttpsGet::step() {
   }
 }
 
-void HttpsGet::parse_and_finish() {
+void HttpGet::parse_and_finish() {
   const auto head_end = response_.find("\r\n\r\n");
   if (response_.compare(0, 5, "HTTP/") != 0 || head_end == std::string::npos) {
     finish("no valid HTTP response");
@@ -214,7 +263,7 @@ void HttpsGet::parse_and_finish() {
   finish("");
 }
 
-void HttpsGet::finish(const std::string& error) {
+void HttpGet::finish(const std::string& error) {
   if (finished_) return;
   finished_ = true;
   phase_ = Phase::Done;
