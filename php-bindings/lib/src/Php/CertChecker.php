@@ -32,7 +32,7 @@ final class CertChecker
         $out = ['ok' => false, 'errors' => [], 'protocol' => null, 'cipher' => null, 'certificate' => null, 'chain' => [],
             'findings' => [], 'host' => $host, 'address' => $row['address'] ?? null, 'mode' => $mode, 'verified' => false,
             'verify_error' => null, 'php_verified' => false, 'php_accepts' => false, 'php_ca' => $phpCa['label'],
-            'greeting_name' => null, 'error' => null, 'elapsed_ms' => 0.0];
+            'greeting_name' => null, 'tls_versions' => [], 'intermediate' => null, 'error' => null, 'elapsed_ms' => 0.0];
         /** @var list<\OpenSSLCertificate> $chain */
         $chain = is_array($row) ? ($row['_chain'] ?? []) : [];
         $tls = is_array($row) && is_array($row['tls']) ? $row['tls'] : null;

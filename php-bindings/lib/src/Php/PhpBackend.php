@@ -25,6 +25,8 @@ use SmtpDiag\SendResult;
  *   dns_deadline     DNS lookups bounded by `timeout` (PHP's resolver has its own)
  *   smtp_redirected  comparing greeting and certificate names across ports
  *   verify_error     OpenSSL's verify code; trust of a chain outside its dates
+ *   certificate_followups  a missing intermediate fetched (AIA) to see whether the
+ *                    chain would verify, and every old TLS version a server speaks
  *   spf_evaluation   SPF check_host() (record presence only)
  *   dmarc_alignment  DMARC alignment, and the organizational domain (no PSL)
  *   mta_sts_policy   fetching the MTA-STS policy over HTTPS
@@ -91,7 +93,7 @@ final class PhpBackend implements Backend
             throw new \SmtpDiag\Exception('smtpdiag_check_certificate(): the PHP mode needs ext/openssl');
         }
         $r = CertChecker::run($host, $port, $net, $mode, $sni, $warn);
-        return CertificateCheck::fromArray($r, Engine::Php, self::unavailable(['verify_error', 'icmp', 'dns_rcode', 'dns_deadline'], $net));
+        return CertificateCheck::fromArray($r, Engine::Php, self::unavailable(['verify_error', 'icmp', 'dns_rcode', 'dns_deadline', 'certificate_followups'], $net));
     }
 
     public function checkDomain(string $domain, array $options = []): DomainReport
