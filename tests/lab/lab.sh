@@ -4,6 +4,9 @@
 #   tests/lab/lab.sh up        build namespaces, DNS, certificates, Postfix, script server
 #   tests/lab/lab.sh down      remove everything (idempotent, safe when nothing is up)
 #   tests/lab/lab.sh status    what is running
+#   tests/lab/lab.sh check     exit 0 only when the lab is whole: namespaces,
+#                              dnsmasq, Postfix, script server, listeners, and a
+#                              name resolved from sd-client (says what is missing)
 #   tests/lab/lab.sh exec CMD  = ip netns exec sd-client CMD
 #   tests/lab/lab.sh reload    re-apply this script's DNS records and Postfix
 #                              configuration to a running lab (dnsmasq restarted,
@@ -507,8 +510,9 @@ cmd_up() {
   lab_log "scriptsmtp"
   script_up
   wait_until 20 listeners_ready || { ip netns exec "$LAB_NS_SERVER" ss -Htln >&2; lab_die "listeners did not come up"; }
-  lab_log "verifying reachability (ping v4+v6)"
+  lab_log "verifying reachability (ping v4+v6) and DNS"
   net_verify
+  wait_until 10 cmd_check 2>/dev/null || { cmd_check; lab_die "the lab is not whole (see above)"; }
   trap - EXIT TERM INT HUP
   lab_log "up in $((SECONDS - t0))s; state in $LAB_DIR"
 }
@@ -640,8 +644,28 @@ cmd_status() {
   ((any)) || return 3
 }
 
+# check: is the lab whole? One line per missing piece on stderr; exit 1 if any.
+cmd_check() {
+  local bad=0 ns p f
+  say() { echo "lab check: $*" >&2; bad=1; }
+  for ns in "${LAB_NAMESPACES[@]}"; do lab_ns_exists "$ns" || say "namespace $ns missing"; done
+  ((bad)) && return 1
+  [[ -f "$LAB_DIR/$LAB_MARKER" ]] || say "no state in $LAB_DIR"
+  for f in dnsmasq scriptsmtp; do
+    p=$(head -c 32 "$LAB_DIR/$f.pid" 2>/dev/null | tr -dc 0-9)
+    pid_alive "$p" || say "$f is not running"
+  done
+  p=$(head -1 "$PF_QUEUE/pid/master.pid" 2>/dev/null | tr -dc 0-9 || true)
+  pid_alive "$p" || say "postfix is not running"
+  listeners_ready || say "not every listener is up in $LAB_NS_SERVER"
+  local got
+  got=$(timeout 10 ip netns exec "$LAB_NS_CLIENT" getent ahostsv4 mail.lab.test 2>&1 | awk 'NR==1{print $1}')
+  [[ $got == 198.51.100.25 ]] || say "mail.lab.test does not resolve in $LAB_NS_CLIENT (got '${got}'; resolv.conf there: $(ip netns exec "$LAB_NS_CLIENT" cat /etc/resolv.conf 2>&1 | tr '\n' ' '))"
+  ((bad == 0))
+}
+
 usage() {
-  sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -652,6 +676,7 @@ main() {
     up) cmd_up ;;
     down) cmd_down ;;
     status) cmd_status ;;
+    check) cmd_check ;;
     reload) cmd_reload ;;
     exec)
       (($#)) || usage

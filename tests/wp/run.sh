@@ -212,13 +212,23 @@ run_phpunit() { # name, extra args...
     env HOME="$TMP/home" WP_CLI_CACHE_DIR="$TMP/home/wp-cli-cache" WP_TESTS_SITE="$WP" WP_TESTS_URL="$URL" \
         WP_TESTS_PHP_ARGS="$PHP_ARGS" WP_TESTS_ADMIN_PASS="$ADMIN_PASS" WP_TESTS_SUB_PASS="$SUB_PASS" \
         LAB_CA="$LAB_CA" EVIL_PORT="$EVIL_PORT" \
-    php $PHP_ARGS "$HERE/vendor/bin/phpunit" -c "$HERE/phpunit.xml.dist" --log-junit "$TMP/junit/$name.xml" "$@" \
+    php $PHP_ARGS "$HERE/vendor/bin/phpunit" -c "$HERE/phpunit.xml.dist" --debug --log-junit "$TMP/junit/$name.xml" "$@" \
     >"$OUT/phpunit-$name.log" 2>&1
   local rc=$?
   cp "$TMP/junit/$name.xml" "$OUT/phpunit-$name.xml" 2>/dev/null
   read -r p f < <(count_junit "$TMP/junit/$name.xml")
   (( rc != 0 && f == 0 )) && f=1
   log "phpunit $name: $p passed, $f failed ($(tail -1 "$OUT/phpunit-$name.log"))"
+  # What failed, in the run's own output (CI shows only that).
+  if (( f > 0 )); then
+    if (( rc == 124 )); then
+      log "phpunit $name: stopped by its 240 s limit in: $(grep "^Test '" "$OUT/phpunit-$name.log" | tail -n 1)"
+      log "WordPress's debug.log ends:"
+      grep -v 'PHP Deprecated' "$WP/wp-content/debug.log" 2>/dev/null | tail -n 15 | cut -c1-300 | sed 's/^/[wp]   /' >&2
+    fi
+    grep -v '^\s*$' "$OUT/phpunit-$name.log" | sed -n '/^There w[a-z]* [0-9]* \(failure\|error\)/,$p' | head -n 40 | sed 's/^/[wp]   /' >&2
+    tail -n 5 "$OUT/php-server.log" 2>/dev/null | sed 's/^/[wp]   php -S: /' >&2
+  fi
   pass "$p"; fail "$f"
 }
 
@@ -259,6 +269,10 @@ bf=$(grep -E '^# fail ' "$OUT/browser.tap" | awk '{print $3}')
 bp=${bp:-0}; bf=${bf:-0}
 (( (brc != 0 || bp == 0) && bf == 0 )) && bf=1
 log "browser: $bp passed, $bf failed"
+if (( bf > 0 )); then
+  grep -E '^not ok|error:|Error|expected|actual' "$OUT/browser.tap" | head -n 20 | sed 's/^/[wp]   /' >&2
+  tail -n 10 "$OUT/browser.log" | sed 's/^/[wp]   /' >&2
+fi
 lab_check "after the browser tests"
 pass "$bp"; fail "$bf"
 nsrun nft delete table inet smtpdiag_wp 2>/dev/null
