@@ -100,7 +100,7 @@ attempt('empty password', ['auth' => send_auth('plain', '')] + $cfg, $msg, $opts
 attempt('no username', ['auth' => ['password' => MTA_PASSWORD]] + $cfg, $msg, $opts);
 attempt('xoauth2 without token', ['auth' => ['username' => MTA_USER, 'mechanism' => 'xoauth2']] + $cfg, $msg, $opts);
 attempt('password over 1024 bytes', ['auth' => send_auth('plain', str_repeat('p', 1025))] + $cfg, $msg, $opts);
-foreach (['192.0.2.1', 'mail.example.com', '10.0.0.1', '::ffff:192.0.2.1'] as $h) {
+foreach (['192.0.2.1', 'mail.example.com', '198.51.100.7', '::ffff:192.0.2.1'] as $h) {
     attempt("allow_insecure_auth for $h", ['host' => $h] + $cfg, $msg, $opts);
 }
 // Loopback hosts may opt in: these pass validation and fail on a closed port.
@@ -222,7 +222,7 @@ xoauth2 without token: ValueError: smtpdiag_send_test(): Argument #1 ($config) "
 password over 1024 bytes: ValueError: smtpdiag_send_test(): Argument #1 ($config) "auth" "password" must be at most 1024 bytes
 allow_insecure_auth for 192.0.2.1: ValueError: smtpdiag_send_test(): Argument #1 ($config) "allow_insecure_auth" is only allowed for a loopback host (localhost, 127.0.0.1, ::1)
 allow_insecure_auth for mail.example.com: ValueError: smtpdiag_send_test(): Argument #1 ($config) "allow_insecure_auth" is only allowed for a loopback host (localhost, 127.0.0.1, ::1)
-allow_insecure_auth for 10.0.0.1: ValueError: smtpdiag_send_test(): Argument #1 ($config) "allow_insecure_auth" is only allowed for a loopback host (localhost, 127.0.0.1, ::1)
+allow_insecure_auth for 198.51.100.7: ValueError: smtpdiag_send_test(): Argument #1 ($config) "allow_insecure_auth" is only allowed for a loopback host (localhost, 127.0.0.1, ::1)
 allow_insecure_auth for ::ffff:192.0.2.1: ValueError: smtpdiag_send_test(): Argument #1 ($config) "allow_insecure_auth" is only allowed for a loopback host (localhost, 127.0.0.1, ::1)
 allow_insecure_auth for localhost: accepted, stage=connect port_refused
 allow_insecure_auth for 127.0.0.2: accepted, stage=connect port_refused
