@@ -658,6 +658,12 @@ cmd_check() {
   p=$(head -1 "$PF_QUEUE/pid/master.pid" 2>/dev/null | tr -dc 0-9 || true)
   pid_alive "$p" || say "postfix is not running"
   listeners_ready || say "not every listener is up in $LAB_NS_SERVER"
+  # A fault (or any other firewall table) left behind by a run that was cut
+  # short changes what every later test sees.
+  for ns in "${LAB_NAMESPACES[@]}"; do
+    p=$(ip netns exec "$ns" nft list tables 2>/dev/null | tr '\n' ' ')
+    [[ -z $p ]] || say "firewall tables left in $ns: $p(tests/lab/fault.sh clear removes faults)"
+  done
   local got
   got=$(timeout 10 ip netns exec "$LAB_NS_CLIENT" getent ahostsv4 mail.lab.test 2>&1 | awk 'NR==1{print $1}')
   [[ $got == 198.51.100.25 ]] || say "mail.lab.test does not resolve in $LAB_NS_CLIENT (got '${got}'; resolv.conf there: $(ip netns exec "$LAB_NS_CLIENT" cat /etc/resolv.conf 2>&1 | tr '\n' ' '))"
