@@ -1,5 +1,7 @@
 #include "smtp/connection.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/x509v3.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -114,6 +116,14 @@ void SmtpConnection::do_handshake() {
     tls_ms_ = ms_between(tls_started_, Clock::now());
     want_write_ = false;
     note("TLS established: " + tls_->protocol() + " " + tls_->cipher());
+    // With implicit TLS the server speaks next: a TLS 1.3 server writes its
+    // session tickets and then its greeting, and with Nagle it holds the
+    // greeting until the tickets are ACKed, while Linux delays that ACK
+    // (~40 ms) because we have nothing to send. Quick-ACK mode sends it at
+    // once (bench/RESULTS.md, "greeting after connect"). Not a TCP socket
+    // (a socketpair in the fuzz target): the call fails, harmlessly.
+    const int one = 1;
+    (void)setsockopt(fd_.get(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
     update_interest();
     in_callback_ = true;
     if (cb_.on_tls_ready) cb_.on_tls_ready();
