@@ -12,9 +12,11 @@ constexpr const char* kVersion = "0.1.0";
 // before any other thread can run a probe. Returns false with `error` set.
 //
 // Thread safety (ZTS): the core keeps no mutable global state. Everything
-// a call uses belongs to that call (its event loop, c-ares channel,
-// SSL_CTX, DNS cache, buffers), so calls may run at once in several
-// threads. The only process-wide state is OpenSSL's and c-ares' library
+// a call uses belongs to that call (its event loop, c-ares channel, DNS
+// cache, buffers) or to the caller: CA stores and TLS contexts come from
+// the TrustCache the caller passes in ProbeConfig::trust, which the
+// extension keeps in its module globals (one per thread under ZTS). So
+// calls may run at once in several threads. The only process-wide state is OpenSSL's and c-ares' library
 // state and two read-only tables (our socket BIO method, the Public Suffix
 // List), all built here, plus constant tables built on first use under
 // C++11's thread-safe static initialisation. tests/hardening/run.sh fails

@@ -315,6 +315,7 @@ bool read_common_options(OptionReader &r, smtpdiag::ProbeConfig *c)
 {
 	/* INI defaults first; options override. */
 	c->timeout = SMTPDIAG_G(timeout) > 0 ? SMTPDIAG_G(timeout) : 10.0;
+	c->trust = SMTPDIAG_G(trust);
 	if (SMTPDIAG_G(ca_file) && *SMTPDIAG_G(ca_file)) c->ca_file = SMTPDIAG_G(ca_file);
 	if (SMTPDIAG_G(dns_servers) && *SMTPDIAG_G(dns_servers)) {
 		if (!parse_dns_servers(SMTPDIAG_G(dns_servers), &c->dns_servers)) {

@@ -11,10 +11,15 @@ extern zend_module_entry smtpdiag_module_entry;
 
 #define PHP_SMTPDIAG_VERSION "0.1.0"
 
+namespace smtpdiag { class TrustCache; }
+
 ZEND_BEGIN_MODULE_GLOBALS(smtpdiag)
 	double timeout;
 	char *ca_file;
 	char *dns_servers;
+	/* CA stores and TLS contexts kept between calls: one per thread under
+	 * ZTS, one per process otherwise (ext/tls/trust_cache.h). */
+	smtpdiag::TrustCache *trust;
 ZEND_END_MODULE_GLOBALS(smtpdiag)
 
 ZEND_EXTERN_MODULE_GLOBALS(smtpdiag)

@@ -21,6 +21,7 @@ extern "C" {
 #include "smtpdiag_arginfo.h"
 #undef zend_hash_str_find_ptr
 #include "smtpdiag_core.h"
+#include "tls/trust_cache.h"
 
 ZEND_DECLARE_MODULE_GLOBALS(smtpdiag)
 
@@ -52,6 +53,13 @@ static PHP_GINIT_FUNCTION(smtpdiag)
 	smtpdiag_globals->timeout = 10.0;
 	smtpdiag_globals->ca_file = nullptr;
 	smtpdiag_globals->dns_servers = nullptr;
+	smtpdiag_globals->trust = new smtpdiag::TrustCache();
+}
+
+static PHP_GSHUTDOWN_FUNCTION(smtpdiag)
+{
+	delete smtpdiag_globals->trust;
+	smtpdiag_globals->trust = nullptr;
 }
 
 static PHP_MINIT_FUNCTION(smtpdiag)
@@ -108,7 +116,7 @@ zend_module_entry smtpdiag_module_entry = {
 	PHP_SMTPDIAG_VERSION,
 	PHP_MODULE_GLOBALS(smtpdiag),
 	PHP_GINIT(smtpdiag),
-	nullptr,
+	PHP_GSHUTDOWN(smtpdiag),
 	nullptr,
 	STANDARD_MODULE_PROPERTIES_EX
 };

@@ -5,6 +5,7 @@
 
 #include "diagnose/api_hosts.h"
 #include "tls/certificate_followup.h"
+#include "tls/trust_cache.h"
 
 namespace smtpdiag {
 
@@ -52,7 +53,7 @@ struct DiagnoseRun::State {
     std::string err;
     TlsClientOptions o;
     o.allow_legacy = false;
-    https_ctx = make_client_context(o, &err);
+    https_ctx = client_context(cfg.net.trust, o, &err);
     if (https_ctx) {
       ConnectorConfig cc;
       cc.dns_servers = net.dns_servers;

@@ -10,6 +10,7 @@
 #include "net/connector.h"
 #include "smtp/probe_session.h"
 #include "tls/http_get.h"
+#include "tls/trust_cache.h"
 
 namespace smtpdiag {
 
@@ -154,7 +155,7 @@ void DomainCheck::State::start() {
     if (cfg.relay_implicit_tls) {
       std::string err;
       TlsClientOptions o;
-      relay_ctx = make_client_context(o, &err);
+      relay_ctx = client_context(cfg.net.trust, o, &err);
     }
     relay_connector = std::make_unique<Connector>(loop, cc, relay_deadline, [&, relay_deadline](ConnectorResult&& cr) {
       if (!cr.fd) {
@@ -346,7 +347,7 @@ void DomainCheck::State::start() {
       std::string err;
       TlsClientOptions o;  // the system store: what a receiving MTA would trust
       o.allow_legacy = false;
-      https_ctx = make_client_context(o, &err);
+      https_ctx = client_context(cfg.net.trust, o, &err);
       if (!https_ctx) {
         r.mta_sts_error = err;
         fetch_done = true;

@@ -7,6 +7,7 @@
 #include "dns/resolver.h"
 #include "net/connect_probe.h"
 #include "tls/tls_client.h"
+#include "tls/trust_cache.h"
 
 namespace smtpdiag {
 
@@ -94,7 +95,7 @@ void ProbeRun::State::start() {
     o.ca_file = cfg_.ca_file;
     o.ca_path = cfg_.ca_path;
     o.max_version = cfg_.tls_max_version;
-    tls_ctx_ = make_client_context(o, &tls_ctx_error_);
+    tls_ctx_ = client_context(cfg_.trust, o, &tls_ctx_error_);
   }
   start_dns();
 }

@@ -19,6 +19,8 @@
 
 namespace smtpdiag {
 
+class TrustCache;  // tls/trust_cache.h
+
 enum class FamilyPref { Any, V4, V6 };
 
 struct ProbeConfig {
@@ -37,6 +39,10 @@ struct ProbeConfig {
   int tls_max_version = 0;         // 0: OpenSSL's highest (see TlsClientOptions)
   bool trace = true;
   int max_hops = 12;
+  // Where CA stores and TLS contexts are kept between calls (the
+  // extension's per-thread cache); null: built for this call alone. Every
+  // configuration that embeds a ProbeConfig passes it on.
+  TrustCache* trust = nullptr;
 };
 
 struct DnsObservation {

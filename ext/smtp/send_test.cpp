@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "tls/tls_client.h"
+#include "tls/trust_cache.h"
 
 namespace smtpdiag {
 
@@ -14,7 +15,7 @@ struct SendRun::State {
       TlsClientOptions o;
       o.ca_file = cfg.net.ca_file;
       o.ca_path = cfg.net.ca_path;
-      ctx = make_client_context(o, &ctx_error);
+      ctx = client_context(cfg.net.trust, o, &ctx_error);
     }
     cfg.session.tls_ctx = ctx.get();
     cfg.session.ehlo_name = cfg.net.ehlo_name;

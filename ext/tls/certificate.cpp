@@ -12,13 +12,13 @@
 #include <memory>
 
 #include "net/address.h"
+#include "tls/trust_cache.h"
 
 namespace smtpdiag {
 
 namespace {
 
 struct BioDeleter { void operator()(BIO* b) const { BIO_free(b); } };
-struct StoreDeleter { void operator()(X509_STORE* s) const { X509_STORE_free(s); } };
 struct StoreCtxDeleter { void operator()(X509_STORE_CTX* s) const { X509_STORE_CTX_free(s); } };
 struct StackDeleter { void operator()(STACK_OF(X509)* s) const { sk_X509_free(s); } };
 
@@ -185,15 +185,10 @@ ChainVerdict verify_chain(const std::vector<X509Ptr>& chain, const std::string& 
     v.error = "the server sent no certificate";
     return v;
   }
-  std::unique_ptr<X509_STORE, StoreDeleter> st(X509_STORE_new());
-  int loaded;
-  if (!store.ca_file.empty() || !store.ca_path.empty()) {
-    loaded = X509_STORE_load_locations(st.get(), store.ca_file.empty() ? nullptr : store.ca_file.c_str(),
-                                       store.ca_path.empty() ? nullptr : store.ca_path.c_str());
-  } else {
-    loaded = X509_STORE_set_default_paths(st.get());
-  }
-  if (loaded != 1) {
+  std::string load_error;
+  X509StorePtr st = store.cache ? store.cache->store(store.ca_file, store.ca_path, &load_error)
+                                : load_trust_store(store.ca_file, store.ca_path, &load_error);
+  if (!st) {
     v.error = "cannot load the CA store";
     return v;
   }
@@ -241,7 +236,15 @@ ChainVerdict verify_chain(const std::vector<X509Ptr>& chain, const std::string& 
   return v;
 }
 
-int default_security_level() {
+int default_security_level(TrustCache* cache) {
+  if (cache) {
+    // The cached default context (plain settings, the system store), not
+    // a new SSL_CTX per check.
+    TlsClientOptions o;
+    o.allow_legacy = false;
+    std::string error;
+    if (SslCtxPtr ctx = cache->context(o, &error)) return SSL_CTX_get_security_level(ctx.get());
+  }
   SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
   return ctx ? SSL_CTX_get_security_level(ctx.get()) : 1;
 }

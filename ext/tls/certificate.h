@@ -15,6 +15,8 @@
 
 namespace smtpdiag {
 
+class TrustCache;  // tls/trust_cache.h
+
 struct CertificateInfo {
   std::string subject;              // RFC 2253 one-line
   std::string issuer;
@@ -55,6 +57,7 @@ struct VerifyStore {
   std::string ca_file;   // empty + empty ca_path: OpenSSL's default paths
   std::string ca_path;
   int auth_level = -1;   // -1: do not enforce key/signature strength
+  TrustCache* cache = nullptr;  // where the loaded store is kept; null: load for this check
 };
 
 // Verifies `chain` (leaf first, as sent) for `host` (a DNS name, an IP
@@ -65,6 +68,6 @@ ChainVerdict verify_chain(const std::vector<X509Ptr>& chain, const std::string& 
 // The security level a default OpenSSL client context gets from the
 // system configuration (Debian: 2 in /etc/ssl/openssl.cnf). PHP's streams,
 // and so PHPMailer, run at this level.
-int default_security_level();
+int default_security_level(TrustCache* cache = nullptr);
 
 }  // namespace smtpdiag

@@ -52,9 +52,10 @@ ChainJudgement judge_chain(const std::vector<X509Ptr>& chain, const std::string&
       j.covered_names.push_back(std::string("CN:") + cn);
   }
   VerifyStore system_store;  // OpenSSL's defaults (honours SSL_CERT_FILE/SSL_CERT_DIR)
+  system_store.cache = php_store.cache;
   j.system = verify_chain(chain, host, system_store, now);
   VerifyStore php = php_store;
-  php.auth_level = default_security_level();
+  php.auth_level = default_security_level(php_store.cache);
   j.php = verify_chain(chain, host, php, now);
 
   for (const auto& c : chain) {
@@ -182,6 +183,7 @@ void fill_certificate_report(const PortResult& chosen, const CertificateCheckCon
   VerifyStore php_store;
   php_store.ca_file = cfg.php_ca_file;
   php_store.ca_path = cfg.php_ca_path;
+  php_store.cache = cfg.probe.trust;
   ChainJudgement j = judge_chain(chosen.tls->chain, cfg.probe.host, rep.protocol, cfg.warn_days, php_store, now);
   rep.errors = j.errors;
   rep.covered_names = j.covered_names;

@@ -172,7 +172,10 @@ void run_certificate_followup(const PortResult& port, const CertificateCheckConf
         VerifyStore php;
         php.ca_file = cfg.php_ca_file;
         php.ca_path = cfg.php_ca_path;
-        const ChainVerdict sys = verify_chain(full, cfg.probe.host, VerifyStore{}, time(nullptr));
+        php.cache = cfg.probe.trust;
+        VerifyStore system_store;
+        system_store.cache = cfg.probe.trust;
+        const ChainVerdict sys = verify_chain(full, cfg.probe.host, system_store, time(nullptr));
         const ChainVerdict with_php = verify_chain(full, cfg.probe.host, php, time(nullptr));
         ic.verifies = sys.verified || with_php.verified;
         if (!ic.verifies) ic.error = sys.error;

@@ -85,7 +85,8 @@ std::string openssl_error_string() {
   return out;
 }
 
-SslCtxPtr make_client_context(const TlsClientOptions& options, std::string* error) {
+SslCtxPtr make_client_context(const TlsClientOptions& options, std::string* error,
+                              X509_STORE* store) {
   ERR_clear_error();
   SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
   if (!ctx) {
@@ -101,6 +102,10 @@ SslCtxPtr make_client_context(const TlsClientOptions& options, std::string* erro
   // We verify ourselves after the handshake: complete it whatever the
   // certificate, so that a bad one can be reported rather than refused.
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
+  if (store) {
+    SSL_CTX_set1_cert_store(ctx.get(), store);
+    return ctx;
+  }
   int ok = 1;
   if (!options.ca_file.empty() || !options.ca_path.empty()) {
     ok = SSL_CTX_load_verify_locations(ctx.get(),

@@ -30,7 +30,10 @@ struct TlsClientOptions {
 };
 
 // A client context; `error` is set when it could not be built (bad CA file).
-SslCtxPtr make_client_context(const TlsClientOptions& options, std::string* error);
+// With `store`, the context trusts that store (shared, not copied) and
+// options' CA locations are not read (trust_cache.h builds them).
+SslCtxPtr make_client_context(const TlsClientOptions& options, std::string* error,
+                              X509_STORE* store = nullptr);
 
 // Builds the process-wide pieces TLS sessions share (our socket BIO
 // method) now; global_init() calls it once, in MINIT.

@@ -8,8 +8,8 @@
  *   php -n cert_cases.php --list                    the case names
  *
  * Cases: NAME/starttls and NAME/implicit for every certificate in CERTS
- * (served by scriptsmtp.py on 3000+N / 3100+N, see lab.sh), stale_bundle/*
- * and starttls_inject. Per certificate case:
+ * (served by scriptsmtp.py on 3000+N / 3100+N, see lab.sh), stale_bundle/*,
+ * bundle_updated and starttls_inject. Per certificate case:
  *   a. exact 'errors', exact finding codes, exact 'ok';
  *   b. 'verified' == the verdict of `openssl verify -CAfile root.pem
  *      -untrusted NAME-chain.pem -verify_hostname HOST|-verify_ip IP NAME.pem`
@@ -58,7 +58,7 @@ const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 function all_cases(): array {
     $out = [];
     foreach (array_keys(CERTS) as $n) { $out[] = "$n/starttls"; $out[] = "$n/implicit"; }
-    return array_merge($out, ['stale_bundle/starttls', 'stale_bundle/implicit', 'starttls_inject']);
+    return array_merge($out, ['stale_bundle/starttls', 'stale_bundle/implicit', 'bundle_updated', 'starttls_inject']);
 }
 
 if (($argv[1] ?? '') === '--list') {
@@ -316,6 +316,47 @@ function inject_case(): void {
     }
 }
 
+/* f. The extension keeps CA stores between calls (ext/tls/trust_cache.h):
+ * a bundle updated in place, or replaced by another file, between two
+ * calls of one process is what the next call judges with. */
+function bundle_updated_case(): void {
+    global $root;
+    $host = 'valid.lab.test';
+    $dir = sys_get_temp_dir() . '/smtpdiag-bundle-' . getmypid();
+    @mkdir($dir, 0700);
+    $bundle = "$dir/bundle.pem";
+    $system = (string) file_get_contents(SYSTEM_BUNDLE);
+    try {
+        file_put_contents($bundle, $system);
+        $r = certcheck($host, 3001, ['ca_file' => $bundle, 'mode' => 'starttls']);
+        check($r['errors'] === ['ca_bundle_stale'] && $r['php_accepts'] === false, 'a bundle without the lab root: ca_bundle_stale', $r['errors']);
+        $r = certcheck($host, 3001, ['ca_file' => $bundle, 'mode' => 'starttls']);
+        check($r['errors'] === ['ca_bundle_stale'], 'the same again (from the cache)', $r['errors']);
+
+        // Updated in place, as update-ca-certificates rewrites its bundle.
+        file_put_contents($bundle, $system . file_get_contents($root));
+        touch($bundle, time() + 5);
+        clearstatcache();
+        $r = certcheck($host, 3001, ['ca_file' => $bundle, 'mode' => 'starttls']);
+        check($r['errors'] === [] && $r['php_accepts'] === true && $r['ok'] === true,
+              'the bundle updated in place between calls is used by the next call', ['errors' => $r['errors'], 'php_accepts' => $r['php_accepts']]);
+        $pc = php_client($host, 3001, 'starttls', $bundle);
+        check($pc['ok'] === true, 'PHP stream TLS agrees (connects with the updated bundle)', $pc);
+
+        // Replaced by another file (a new inode), the same size and time.
+        $old = "$dir/old.pem";
+        file_put_contents($old, $system);
+        rename($old, $bundle);
+        clearstatcache();
+        $r = certcheck($host, 3001, ['ca_file' => $bundle, 'mode' => 'starttls']);
+        check($r['errors'] === ['ca_bundle_stale'] && $r['php_accepts'] === false, 'the bundle replaced by one without the root: ca_bundle_stale again', $r['errors']);
+    } finally {
+        @unlink($bundle);
+        @unlink("$dir/old.pem");
+        @rmdir($dir);
+    }
+}
+
 if (!function_exists('smtpdiag_check_certificate')) {
     echo "not ok - $case: smtpdiag extension not loaded\n";
     exit(1);
@@ -329,6 +370,8 @@ if (preg_match('~^([a-z0-9]+)/(starttls|implicit)$~', $case, $m) && isset(CERTS[
     cert_case($m[1], $m[2]);
 } elseif (preg_match('~^stale_bundle/(starttls|implicit)$~', $case, $m)) {
     stale_case($m[1]);
+} elseif ($case === 'bundle_updated') {
+    bundle_updated_case();
 } elseif ($case === 'starttls_inject') {
     inject_case();
 } else {
