@@ -4,7 +4,9 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
+#include <string_view>
 
 #include "probe/probe.h"
 #include "tls/http_get.h"
@@ -33,7 +35,7 @@ struct HttpUrl {
 // http://host[:port][/path] (caIssuers URIs are plain HTTP by RFC 5280;
 // LDAP and HTTPS ones are not followed).
 std::optional<HttpUrl> parse_http_url(const std::string& url) {
-  static const std::string scheme = "http://";
+  constexpr std::string_view scheme = "http://";
   if (url.size() <= scheme.size()) return std::nullopt;
   for (size_t i = 0; i < scheme.size(); ++i)
     if (std::tolower(static_cast<unsigned char>(url[i])) != scheme[i]) return std::nullopt;
