@@ -343,7 +343,8 @@ if probes_all:
     if g0 and g1:
         w(f"The floor client measures it (`floor_client greet`, implicit TLS to 465): the greeting arrives "
           f"{rng(g0, ms_fmt)} after the handshake; with TCP_QUICKACK set on the socket before waiting, "
-          f"{rng(g1, ms_fmt)}."
+          f"{rng(g1, ms_fmt)}. smtpdiag sets TCP_QUICKACK when an implicit-TLS handshake completes "
+          "(ext/smtp/connection.cpp), so its port 465 greeting (the table above) does not wait."
           + (f" PHP's own `ssl://` stream (what PHPMailer uses on 465, `bench/php/ssl_greeting.php`) waits "
              f"{rng(gp, ms_fmt)} for the same greeting." if gp else ""))
         w("")
@@ -354,13 +355,11 @@ if diag_full and floor:
         parts = [f"smtpdiag_diagnose() waits for everything it starts: every port on both addresses, the "
                  f"configured session, HTTPS to the host and the domain checks, and its answer is the slowest "
                  f"of them, while the floor is one connection."]
-        if probes_all and probes_no465:
+        if probes_all and probes_no465 and med([r['ms'] for r in probes_all]) > 2 * med([r['ms'] for r in probes_no465]):
             parts.append(f"The slowest is the implicit-TLS probe of port 465: the probe of all ports takes "
                          f"{med([r['ms'] for r in probes_all]):.1f} ms, without 465 "
                          f"{med([r['ms'] for r in probes_no465]):.1f} ms, because of the delayed-ACK stall "
-                         "described above; setting TCP_QUICKACK on the socket before waiting for an implicit-TLS "
-                         "greeting removes it (measured above with the floor client), a change smtpdiag can make "
-                         "in its connection code.")
+                         "described above.")
         cpu_d = [r["cpu_ms"] for r in sess if "cpu_ms" in r]
         if cpu_d:
             parts.append(f"Each call also spends {med(cpu_d):.1f} ms of CPU of its own (getrusage around the call), "
@@ -422,9 +421,9 @@ for key, fname, label in C3:
     vs = x_fmt(ratio(med(cpu), base_cpu)) if base_cpu and not key.startswith("floor") else ""
     w(f"| {label} | {len(rows)} | {okc} | {rng(rate, lambda x: f'{x:.0f}')} | {rng(cpu, ms_fmt)} | {vs} |")
 w("")
-w("The rows with Debian's CA bundle (about 140 roots) show what loading the trust store costs: the floor loads "
-  "it once per process; smtpdiag_probe() and PHP's streams load it for every connection (CPU vs the floor is "
-  "against the floor with the same bundle).")
+w("The rows with Debian's CA bundle (about 140 roots) show what loading the trust store costs: the floor and "
+  "smtpdiag_probe() (its per-thread TrustCache) load it once per process; PHP's streams load it for every "
+  "connection (CPU vs the floor is against the floor with the same bundle).")
 w("")
 fl = c3.get("floor", [])
 if fl:
@@ -468,7 +467,8 @@ if prof.get("zif_smtpdiag_probe"):
     for k, label in (("zif_smtpdiag_probe", "smtpdiag_probe() (the PHP function)"),
                      ("run_probe", "  run_probe() (the core)"),
                      ("SSL_do_handshake", "    SSL_do_handshake() (the TLS handshake, verification included)"),
-                     ("make_client_context", "    make_client_context() (an SSL_CTX per call)"),
+                     ("trust_context", "    TrustCache::context() (the SSL_CTX, kept between calls)"),
+                     ("make_client_context", "    make_client_context() (building an SSL_CTX: the first call only)"),
                      ("SSL_CTX_new", "      SSL_CTX_new()"),
                      ("SSL_CTX_load_verify_locations", "      SSL_CTX_load_verify_locations() (the CA file)"),
                      ("probe_result_to_zval", "  probe_result_to_zval() (the PHP array)")):
@@ -487,15 +487,14 @@ if pr and fl:
     why4 = ""
     if not ok4:
         ctx_share = ""
-        if prof.get("make_client_context") and prof.get("zif_smtpdiag_probe"):
-            ctx_share = (f" Building that context is {100 * prof['make_client_context'] / prof['zif_smtpdiag_probe']:.0f}% "
-                         "of smtpdiag_probe()'s instructions (callgrind, above); with Debian's CA bundle the "
-                         "difference grows (the bundle rows).")
-        why4 = ("smtpdiag_probe() does per call what the floor does once per process: it creates an SSL_CTX "
-                "(SSL_CTX_new) and loads the CA file into it for every call." + ctx_share +
-                " The session itself is not the cost: in-process, smtpdiag's ProbeSession costs about what a "
-                "bare OpenSSL client does (core hot paths, below). Keeping one client context per CA file "
-                "for the life of the process would remove the difference.")
+        if prof.get("trust_context") and prof.get("zif_smtpdiag_probe"):
+            ctx_share = (f" Getting the context is {100 * prof['trust_context'] / prof['zif_smtpdiag_probe']:.0f}% "
+                         "of smtpdiag_probe()'s instructions (callgrind, above).")
+        why4 = ("smtpdiag_probe() keeps its SSL_CTX and CA store between calls (ext/tls/trust_cache.h), "
+                "as the floor keeps its one context, so what remains is per call: a stat() of the CA file, "
+                "the event loop and resolver set-up, the result array." + ctx_share +
+                " The session itself: in-process, smtpdiag's ProbeSession costs about what a "
+                "bare OpenSSL client does (core hot paths, below).")
     targets.append(("CPU per probe within 1.5 x the bare OpenSSL handshake (the floor)",
                     f"{cpu_p:.2f} ms vs {floor_cpu:.2f} ms = {r4:.2f}x{extra}", ok4, why4))
 

@@ -106,6 +106,7 @@ part_c3() {
     /:zif_smtpdiag_probe\(/ { gsub(",", "", $1); print "zif_smtpdiag_probe\t" $1 }
     /:smtpdiag::run_probe\(/ { gsub(",", "", $1); print "run_probe\t" $1 }
     /:smtpdiag::make_client_context\(/ { gsub(",", "", $1); print "make_client_context\t" $1 }
+    /:smtpdiag::TrustCache::context\(/ { gsub(",", "", $1); print "trust_context\t" $1 }
     / \?\?\?:SSL_CTX_new \[/ { gsub(",", "", $1); print "SSL_CTX_new\t" $1 }
     / \?\?\?:SSL_CTX_load_verify_locations \[/ { gsub(",", "", $1); print "SSL_CTX_load_verify_locations\t" $1 }
     / \?\?\?:SSL_do_handshake \[/ { gsub(",", "", $1); print "SSL_do_handshake\t" $1 }
