@@ -56,19 +56,35 @@ take_summary() {
     fail "$label produced no summary"
   fi
 }
-# A free TCP port on 127.0.0.1 (also free for UDP, for the DNS server).
-free_port() {
-  "$py" - <<'EOF'
-import socket
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+# N distinct ports on 127.0.0.1, each free for TCP and UDP, all held open
+# until every one is found (so none is handed out twice), and taken below
+# the kernel's ephemeral range, so that no outgoing connection of another
+# process can take one between here and the servers' bind().
+free_ports() {
+  "$py" - "$1" <<'EOF'
+import random, socket, sys
+n = int(sys.argv[1])
+try:
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError, IndexError):
+    low = 32768
+top = low - 1 if low > 12000 else 65535
+held, ports = [], []
+for _ in range(20000):
+    if len(ports) == n:
+        break
+    p = random.randint(10000, top)
+    if p in ports:
+        continue
+    t = socket.socket(); u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        u.bind(("127.0.0.1", p)); print(p); break
+        t.bind(("127.0.0.1", p)); u.bind(("127.0.0.1", p))
     except OSError:
-        pass
-    finally:
-        t.close(); u.close()
+        t.close(); u.close(); continue
+    held += [t, u]; ports.append(p)
+for s in held:
+    s.close()
+print(" ".join(map(str, ports)))
 EOF
 }
 pids=()
@@ -144,12 +160,14 @@ fi
 # ---------------------------------------------------------------------------
 section "3. hostile servers (scriptsmtp.py, garbage_dns.py on 127.0.0.1)"
 "$py" "$here/make_certs.py" "$work/certs" || fail "make_certs.py"
-dns_port=$(free_port)
 behaviours=(normal slow:0.5 long_line:1048576 endless_multiline:30 binary mixed_codes starttls_inject
   tls_alert rst_mid_reply accept_close ehlo_flood:100000 truncated oversized:1048576 normal,cert=chain50)
-listen=() ports_json="{"
+read -r -a free < <(free_ports $((${#behaviours[@]} + 1)))
+dns_port=${free[0]}
+listen=() ports_json="{" i=0
 for b in "${behaviours[@]}"; do
-  p=$(free_port)
+  i=$((i + 1))
+  p=${free[i]}
   listen+=(--listen "127.0.0.1:$p=$b")
   name=${b%%[:,]*}
   [[ $b == *cert=chain50 ]] && name=chain50
@@ -205,6 +223,8 @@ EOF
   fi
 else
   fail "the loopback servers did not start (see $work/scriptsmtp.err, $work/dns.err)"
+  tail -n 3 "$work/scriptsmtp.err" "$work/dns.err" 2>/dev/null | sed 's/^/    /'
+  fail "long-lived workers: not run (they use the same loopback servers)"
 fi
 cleanup
 
