@@ -26,6 +26,22 @@ struct DiagnoseRun::State {
     probe = std::make_unique<ProbeRun>(loop, pc, deadline);
     probe->start();
 
+    // 1b. A non-standard port the settings use without implicit TLS (2465,
+    //     8465, ...) may be an implicit-TLS port: then the plain greeting
+    //     never comes. One more connection tries a TLS handshake there at
+    //     the same time, so that "no greeting" can be told apart from "this
+    //     port wants SSL". The standard ports are not tried both ways.
+    const bool standard = cfg.port == 25 || cfg.port == 465 || cfg.port == 587 || cfg.port == 2525;
+    if (!standard && cfg.session.encryption != Encryption::Tls) {
+      ProbeConfig ic = net;
+      ic.ports = {cfg.port};
+      ic.implicit_tls_ports = {cfg.port};
+      ic.tls = true;
+      ic.trace = false;
+      implicit_probe = std::make_unique<ProbeRun>(loop, ic, deadline);
+      implicit_probe->start();
+    }
+
     // 2. The configured session exactly as the site would run it: TLS,
     //    AUTH when credentials are given, then QUIT (no mail). A greeting
     //    that never comes is waited for as long as a connect.
@@ -93,6 +109,24 @@ struct DiagnoseRun::State {
     }
   }
 
+  // Where the configured port gave no greeting in the clear but completed
+  // an implicit-TLS handshake on the same address, that is what the port
+  // is: its result becomes the implicit-TLS one.
+  void adopt_implicit_tls(ProbeResult&& implicit, ProbeResult* into) const {
+    bool adopted = false;
+    for (auto& x : into->ports) {
+      if (x.port != cfg.port || x.state != PortState::Open || !x.smtp || x.smtp->greeted || x.tls) continue;
+      for (auto& y : implicit.ports) {
+        if (y.port != x.port || !(y.address == x.address) || !y.tls || !y.tls->ok) continue;
+        x.smtp = std::move(y.smtp);
+        x.tls = std::move(y.tls);
+        adopted = true;
+        break;
+      }
+    }
+    if (adopted) into->findings = probe_findings(*into);
+  }
+
   void add_https(const std::string& host, const std::string& provider) {
     HttpsCheck c;
     c.host = host;
@@ -101,8 +135,8 @@ struct DiagnoseRun::State {
   }
 
   bool done() const {
-    return probe->done() && session->done() && (!sender || sender->done()) && (!domain || domain->done()) &&
-           https_done == https_runs.size();
+    return probe->done() && (!implicit_probe || implicit_probe->done()) && session->done() &&
+           (!sender || sender->done()) && (!domain || domain->done()) && https_done == https_runs.size();
   }
 
   DiagnoseResult finish(bool followups) {
@@ -110,6 +144,7 @@ struct DiagnoseRun::State {
     for (auto& h : https_runs)
       if (!h->finished()) h->abandon();
     r.probe = probe->finish();
+    if (implicit_probe) adopt_implicit_tls(implicit_probe->finish(), &r.probe);
     r.session = session->finish();
     if (sender) r.send = sender->finish();
     if (domain) r.domain = domain->finish();
@@ -144,6 +179,7 @@ struct DiagnoseRun::State {
   Deadline deadline;
   TimePoint t0;
   std::unique_ptr<ProbeRun> probe;
+  std::unique_ptr<ProbeRun> implicit_probe;  // 1b: the configured port tried with implicit TLS
   std::unique_ptr<SendRun> session;
   std::unique_ptr<SendRun> sender;
   std::unique_ptr<DomainCheck> domain;

@@ -348,6 +348,20 @@ function scenarios(): array {
                 }
             },
         ],
+        'encryption_expects_implicit_tls_nonstandard' => [
+            'what' => 'valid.lab.test:3101 (implicit TLS on a port that is not 465) with encryption STARTTLS',
+            'config' => cfg(['host' => 'valid.lab.test', 'port' => 3101, 'encryption' => 'starttls']), 'root' => 'encryption_expects_implicit_tls',
+            'check' => function (array $r) {
+                check(($r['findings'][0]['evidence']['port'] ?? null) === 3101, 'evidence: port 3101', $r['findings'][0]['evidence']);
+                check(!in_array('smtp_greeting_timeout', [$r['root_cause']], true), 'not reported as a greeting timeout', $r['root_cause']);
+                $p = ports($r, 3101);
+                check($p !== [], 'port 3101 probed', $p);
+                foreach ($p as $x) {
+                    check(($x['tls']['mode'] ?? null) === 'implicit' && ($x['tls']['ok'] ?? false), "{$x['address']}:3101 completes implicit TLS", $x['tls']);
+                }
+                check(!preg_grep('/^AUTH/i', commands($r['auth'])), 'no credentials sent', commands($r['auth']));
+            },
+        ],
         'starttls_unavailable' => [
             'what' => 'script.lab.test:2604 (never offers STARTTLS), encryption STARTTLS',
             'config' => cfg(['host' => 'script.lab.test', 'port' => 2604]), 'root' => 'starttls_unavailable',

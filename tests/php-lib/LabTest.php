@@ -231,6 +231,7 @@ final class LabTest extends TestCase
         yield 'working STARTTLS with AUTH' => [['host' => 'mail.lab.test', 'port' => 587, 'encryption' => 'starttls', 'auth' => $auth], ''];
         yield 'wrong password' => [['host' => 'mail.lab.test', 'port' => 587, 'encryption' => 'starttls', 'auth' => ['password' => 'nope'] + $auth], 'auth_failed'];
         yield 'STARTTLS set on the implicit TLS port' => [['host' => 'mail.lab.test', 'port' => 465, 'encryption' => 'starttls'], 'encryption_expects_implicit_tls'];
+        yield 'STARTTLS set on an implicit TLS port that is not 465' => [['host' => 'valid.lab.test', 'port' => 3101, 'encryption' => 'starttls'], 'encryption_expects_implicit_tls'];
         yield 'SSL set on the STARTTLS port' => [['host' => 'mail.lab.test', 'port' => 587, 'encryption' => 'tls'], 'encryption_expects_starttls'];
         yield 'a closed port' => [['host' => self::SCRIPT, 'port' => 2525, 'encryption' => 'none'], 'port_refused'];
         yield 'an expired certificate' => [['host' => 'expired.lab.test', 'port' => 3002, 'encryption' => 'starttls'], 'cert_expired'];

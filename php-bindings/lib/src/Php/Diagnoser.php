@@ -31,6 +31,14 @@ final class Diagnoser
         $ports = array_values(array_unique([...[25, 465, 587, 2525], $c->port]));
         $implicit = $c->encryption === 'tls' ? array_values(array_unique([465, $c->port])) : [465];
         [$tasks, $collect] = Prober::plan($c->host, $net, $ports, $implicit, true, $t0, $deadline);
+        // A non-standard port set without implicit TLS (2465, 8465, ...) is
+        // also tried with implicit TLS at the same time, so that a port that
+        // wants SSL is told apart from one that never greets (as the core does).
+        $collectImplicit = null;
+        if (!in_array($c->port, [25, 465, 587, 2525], true) && $c->encryption !== 'tls') {
+            [$implicitTasks, $collectImplicit] = Prober::plan($c->host, $net, [$c->port], [$c->port], true, $t0, $deadline);
+            array_push($tasks, ...$implicitTasks);
+        }
         /** @var \ArrayObject<string, array<string, mixed>|null> $out */
         $out = new \ArrayObject(['certificate' => null, 'auth' => null, 'send' => null, 'domain' => null]);
         if ($c->encryption !== 'none' && extension_loaded('openssl')) {
@@ -54,6 +62,9 @@ final class Diagnoser
         }
         Sched::run($tasks, $deadline);
         $probe = $collect();
+        if ($collectImplicit !== null) {
+            $probe = self::adoptImplicitTls($probe, $collectImplicit(), $c->port);
+        }
         /** @var array<string, mixed>|null $domain */
         $domain = $out['domain'] ?? null;
         /** @var array<string, mixed>|null $cert */
@@ -66,6 +77,32 @@ final class Diagnoser
         return ['ok' => $root === null, 'root_cause' => $root, 'findings' => $findings, 'probe' => $probe, 'certificate' => $cert,
             'domain' => $domain, 'auth' => $auth, 'send' => $sent, 'environment' => $env, 'https' => [],
             'elapsed_ms' => round((Sched::now() - $t0) * 1000, 1)];
+    }
+
+    /**
+     * Where the configured port gave no greeting in the clear but completed
+     * an implicit-TLS handshake on the same address, that is what the port is.
+     *
+     * @param array<string, mixed> $probe
+     * @param array<string, mixed> $implicit
+     * @return array<string, mixed>
+     */
+    private static function adoptImplicitTls(array $probe, array $implicit, int $port): array
+    {
+        foreach ($probe['ports'] as $i => $x) {
+            if ($x['port'] !== $port || $x['state'] !== 'open' || $x['tls'] !== null || ($x['smtp']['banner_code'] ?? null) !== null) {
+                continue;
+            }
+            foreach ($implicit['ports'] as $y) {
+                if ($y['port'] === $port && $y['address'] === $x['address'] && ($y['tls']['ok'] ?? false) === true) {
+                    $probe['ports'][$i]['smtp'] = $y['smtp'];
+                    $probe['ports'][$i]['tls'] = $y['tls'];
+                    break;
+                }
+            }
+        }
+        $probe['findings'] = Rules::probe($probe);
+        return $probe;
     }
 
     /** @return array<string, mixed> */
