@@ -95,11 +95,12 @@ dmarc_ok() {
   timeout 10 ip netns exec "$LAB_NS_CLIENT" php -n -r 'exit(in_array("v=DMARC1; p=none; rua=mailto:postmaster@ok.lab.test", array_column(dns_get_record("_dmarc.ok.lab.test", DNS_TXT) ?: [], "txt"), true) ? 0 : 1);'
 }
 ports_ok() { ip netns exec "$LAB_NS_SERVER" ss -Htln | grep -q '198.51.100.25:2527'; }
+ready=0
 for try in 1 2 3; do
-  dmarc_ok && ports_ok && break
+  dmarc_ok && ports_ok && { ready=1; break; }
   ((try < 3)) && sleep 2
 done
-if ! dmarc_ok || ! ports_ok; then
+if ((!ready)); then
   dmarc_ok || echo "# _dmarc.ok.lab.test TXT does not resolve as expected in $LAB_NS_CLIENT"
   ports_ok || echo "# Postfix does not listen on 198.51.100.25:2527 in $LAB_NS_SERVER"
   bash "$here/lab.sh" check 2>&1 | sed 's/^/# /'
