@@ -61,13 +61,14 @@ bool read_diagnose(uint32_t config_arg, HashTable *config, uint32_t options_arg,
 	double warn_days = 14;
 	std::vector<std::string> api_hosts;
 	bool ok = r.only(many
-			? std::initializer_list<const char *>{"timeout", "connect_timeout", "family", "dns_servers", "ca_file", "ehlo_name", "send", "api_hosts", "warn_days", "dkim_selectors", "check_domain", "concurrency"}
-			: std::initializer_list<const char *>{"timeout", "connect_timeout", "family", "dns_servers", "ca_file", "ehlo_name", "send", "api_hosts", "warn_days", "dkim_selectors", "check_domain"})
+			? std::initializer_list<const char *>{"timeout", "connect_timeout", "family", "dns_servers", "ca_file", "ehlo_name", "send", "api_hosts", "warn_days", "dkim_selectors", "check_domain", "early_verdict", "concurrency"}
+			: std::initializer_list<const char *>{"timeout", "connect_timeout", "family", "dns_servers", "ca_file", "ehlo_name", "send", "api_hosts", "warn_days", "dkim_selectors", "check_domain", "early_verdict"})
 		&& smtpdiag_php::read_common_options(r, &out->net)
 		&& r.string_list("api_hosts", &api_hosts, 32)
 		&& r.number("warn_days", &warn_days, 0, 3650, "")
 		&& r.string_list("dkim_selectors", &out->dkim_selectors, 32)
 		&& r.boolean("check_domain", &out->check_domain)
+		&& r.boolean("early_verdict", &out->net.early_verdict)
 		&& (!many || r.integer("concurrency", concurrency, 1, 256));
 	zval *send = ok && options ? zend_hash_str_find_deref(options, "send", 4) : nullptr;
 	zval *api = ok && options ? zend_hash_str_find_deref(options, "api_hosts", 9) : nullptr;

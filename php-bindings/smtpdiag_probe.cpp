@@ -35,12 +35,13 @@ PHP_FUNCTION(smtpdiag_probe)
 	}
 	if (options) {
 		smtpdiag_php::OptionReader reader(2, options);
-		if (!reader.only({"timeout", "connect_timeout", "family", "dns_servers", "ca_file", "ehlo_name", "ports", "implicit_tls_ports", "tls", "trace"})
+		if (!reader.only({"timeout", "connect_timeout", "family", "dns_servers", "ca_file", "ehlo_name", "ports", "implicit_tls_ports", "tls", "trace", "early_verdict"})
 			|| !smtpdiag_php::read_common_options(reader, &config)
 			|| !reader.ports("ports", &config.ports)
 			|| !reader.ports("implicit_tls_ports", &config.implicit_tls_ports, true)
 			|| !reader.boolean("tls", &config.tls)
-			|| !reader.boolean("trace", &config.trace)) {
+			|| !reader.boolean("trace", &config.trace)
+			|| !reader.boolean("early_verdict", &config.early_verdict)) {
 			RETURN_THROWS();
 		}
 	} else {

@@ -13,6 +13,9 @@ struct DiagnoseRun::State {
   State(EventLoop& l, DiagnoseConfig c, Deadline d) : loop(l), cfg(std::move(c)), deadline(d), t0(Clock::now()) {}
 
   void start() {
+    // One board for every connection of the call: an answer on any port
+    // of the mail host lets a silent one be called dropped early.
+    if (cfg.net.early_verdict) cfg.net.reach = &board;
     const ProbeConfig& net = cfg.net;
     // 1. Every SMTP port (and the configured one) on every address. Implicit
     //    TLS is tried where the settings say so, so a mismatch shows.
@@ -74,6 +77,7 @@ struct DiagnoseRun::State {
       ConnectorConfig cc;
       cc.dns_servers = net.dns_servers;
       cc.connect_timeout = net.connect_timeout;
+      cc.reach = net.reach;
       cc.v4 = net.family != FamilyPref::V6;
       cc.v6 = net.family != FamilyPref::V4;
       add_https(net.host, "");
@@ -175,6 +179,7 @@ struct DiagnoseRun::State {
   }
 
   EventLoop& loop;
+  ReachBoard board;  // before everything that may report to it
   DiagnoseConfig cfg;
   Deadline deadline;
   TimePoint t0;

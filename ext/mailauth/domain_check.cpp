@@ -147,6 +147,7 @@ void DomainCheck::State::start() {
     cc.port = cfg.relay_port;
     cc.dns_servers = cfg.net.dns_servers;
     cc.connect_timeout = cfg.net.connect_timeout;
+    cc.reach = cfg.net.reach;
     cc.v6 = cfg.net.family != FamilyPref::V4;
     cc.v4 = cfg.net.family != FamilyPref::V6;
     // Learning our address is a side question: it gets a connect

@@ -2,9 +2,11 @@
 
 #include <linux/errqueue.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -74,6 +76,7 @@ ConnectAttempt::ConnectAttempt(EventLoop& loop, IpAddress address, uint16_t port
 
 ConnectAttempt::~ConnectAttempt() {
   if (timer_) loop_.cancel_timer(timer_);
+  if (patience_timer_) loop_.cancel_timer(patience_timer_);
   if (fd_) loop_.unwatch(fd_.get());
 }
 
@@ -141,6 +144,49 @@ void ConnectAttempt::start() {
     timer_ = 0;
     abandon();
   });
+  // TTL-limited SYNs are meant to go unanswered: only real connects may
+  // be ended early.
+  if (board_ && ttl_ == 0) schedule_patience_check(Deadline::after(kMinimumPatience, started_).at());
+}
+
+void ConnectAttempt::schedule_patience_check(TimePoint when) {
+  // Only worth a timer when it would fire before the connect timeout.
+  if (when >= give_up_) return;
+  patience_timer_ = loop_.add_timer(when, [this] {
+    patience_timer_ = 0;
+    check_patience();
+  });
+}
+
+// SYNs this socket has sent: the first and the kernel's retransmissions.
+int ConnectAttempt::syns_sent() const {
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  if (!fd_ || getsockopt(fd_.get(), IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return 0;
+  const int again = std::max<int>(info.tcpi_retransmits, static_cast<int>(info.tcpi_total_retrans));
+  return 1 + again;
+}
+
+void ConnectAttempt::check_patience() {
+  if (finished_) return;
+  const double waited = ms_between(started_, Clock::now()) / 1000;
+  const std::optional<double> patience = board_->patience(address_);
+  const int syns = syns_sent();
+  if (patience && waited >= *patience && syns >= 2) {
+    ConnectOutcome out;
+    out.kind = ConnectOutcome::Kind::TimedOut;
+    out.err = ETIMEDOUT;
+    out.early = true;
+    out.syns = syns;
+    if (auto icmp = read_error_queue(fd_.get(), address_.family)) last_icmp_ = icmp;
+    out.icmp = last_icmp_;
+    finish(std::move(out));
+    return;
+  }
+  // Not yet, or no evidence yet (another port may still answer): look again.
+  TimePoint next = Clock::now() + std::chrono::milliseconds(250);
+  if (patience && waited < *patience) next = std::max(next, Deadline::after(*patience, started_).at());
+  schedule_patience_check(next);
 }
 
 void ConnectAttempt::abandon() {
@@ -211,6 +257,20 @@ void ConnectAttempt::finish(ConnectOutcome&& outcome) {
     loop_.cancel_timer(timer_);
     timer_ = 0;
   }
+  if (patience_timer_) {
+    loop_.cancel_timer(patience_timer_);
+    patience_timer_ = 0;
+  }
+  if (board_ && !outcome.immediate) {
+    // An answer from the address itself: a SYN-ACK, or a RST (not an
+    // ICMP error from a router on the way).
+    const bool refused_by_peer = outcome.kind == ConnectOutcome::Kind::Failed &&
+                                 outcome.err == ECONNREFUSED &&
+                                 (!outcome.icmp || (outcome.icmp->from && *outcome.icmp->from == address_));
+    if (outcome.kind == ConnectOutcome::Kind::Connected || refused_by_peer)
+      board_->answered(address_, outcome.ms);
+  }
+  if (outcome.kind == ConnectOutcome::Kind::TimedOut && !outcome.early && fd_) outcome.syns = syns_sent();
   capture_source(outcome);
   if (fd_) loop_.unwatch(fd_.get());
   if (outcome.kind == ConnectOutcome::Kind::Connected) {

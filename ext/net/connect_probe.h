@@ -10,6 +10,7 @@
 
 #include "net/address.h"
 #include "net/event_loop.h"
+#include "net/reach_board.h"
 #include "net/unique_fd.h"
 
 namespace smtpdiag {
@@ -32,6 +33,11 @@ struct ConnectOutcome {
   std::optional<IcmpInfo> icmp;
   double ms = 0;                      // from connect() to the outcome
   std::optional<IpAddress> source;    // our address for this attempt
+  // TimedOut only: given up before the connect timeout because the board
+  // said the silence was a drop (net/reach_board.h); `syns` SYNs had gone
+  // out unanswered (TCP_INFO), 0 when not known.
+  bool early = false;
+  int syns = 0;
   UniqueFd fd;                        // the connected socket (Connected only)
 };
 
@@ -52,6 +58,10 @@ class ConnectAttempt {
   ConnectAttempt(const ConnectAttempt&) = delete;
   ConnectAttempt& operator=(const ConnectAttempt&) = delete;
 
+  // Shares this attempt's answer with `board` and, when it stays silent,
+  // lets the board end it early (TimedOut, `early`). Before start().
+  void use_board(ReachBoard* board) { board_ = board; }
+
   void start();
   bool finished() const { return finished_; }
   // Ends the attempt now as TimedOut (the caller's deadline came first).
@@ -61,6 +71,9 @@ class ConnectAttempt {
   void on_event(uint32_t events);
   void finish(ConnectOutcome&& outcome);
   void capture_source(ConnectOutcome& out) const;
+  void schedule_patience_check(TimePoint when);
+  void check_patience();
+  int syns_sent() const;
 
   EventLoop& loop_;
   IpAddress address_;
@@ -71,6 +84,8 @@ class ConnectAttempt {
   UniqueFd fd_;
   TimePoint started_{};
   EventLoop::TimerId timer_ = 0;
+  EventLoop::TimerId patience_timer_ = 0;
+  ReachBoard* board_ = nullptr;
   bool finished_ = false;
   std::optional<IcmpInfo> last_icmp_;
 };

@@ -56,6 +56,10 @@ void Connector::on_dns(Family f, DnsStatus st, std::vector<IpAddress> addrs) {
     done_flags_.push_back(false);
     attempts_.push_back(std::make_unique<ConnectAttempt>(
         loop_, a, cfg_.port, give_up, 0, [this, index](ConnectOutcome&& o) { on_connect(index, std::move(o)); }));
+    if (cfg_.reach) {
+      cfg_.reach->add(cfg_.host, a);
+      attempts_.back()->use_board(cfg_.reach);
+    }
   }
   // Start after registering: a synchronous failure must find its slot.
   for (size_t i = first_new; i < attempts_.size() && !finished_; ++i) attempts_[i]->start();

@@ -13,6 +13,7 @@
 #include "net/classify.h"
 #include "net/connect_probe.h"
 #include "net/event_loop.h"
+#include "net/reach_board.h"
 
 namespace smtpdiag {
 
@@ -25,6 +26,9 @@ struct ConnectorConfig {
   bool v6 = true;
   std::vector<std::pair<IpAddress, uint16_t>> dns_servers;
   double connect_timeout = 5.0;
+  // The call's board (net/reach_board.h): answers are shared there and a
+  // silent address may be given up early; null: wait connect_timeout.
+  ReachBoard* reach = nullptr;
 };
 
 struct AddressAttempt {

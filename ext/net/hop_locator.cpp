@@ -145,6 +145,7 @@ void HopTracer::start() {
     attempts_.push_back(std::make_unique<ConnectAttempt>(
         loop_, address_, port_, until_, ttl,
         [this, ttl](ConnectOutcome&& o) { on_answer(ttl, std::move(o)); }));
+    if (board_) attempts_.back()->use_board(board_);
   }
   for (auto& a : attempts_) a->start();
   check_complete();

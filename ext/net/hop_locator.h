@@ -14,6 +14,7 @@
 #include "net/classify.h"
 #include "net/connect_probe.h"
 #include "net/event_loop.h"
+#include "net/reach_board.h"
 
 namespace smtpdiag {
 
@@ -54,6 +55,8 @@ class HopTracer {
   HopTracer(const HopTracer&) = delete;
   HopTracer& operator=(const HopTracer&) = delete;
 
+  // Answers that reach the address are shared with `board` (before start()).
+  void use_board(ReachBoard* board) { board_ = board; }
   void start();
   bool complete() const { return complete_; }
   // Marks unanswered TTLs Silent and stops (deadline reached).
@@ -72,6 +75,7 @@ class HopTracer {
   HopTrace answers_;
   std::vector<std::unique_ptr<ConnectAttempt>> attempts_;
   std::optional<IpAddress> source_;
+  ReachBoard* board_ = nullptr;
   bool complete_ = false;
 };
 

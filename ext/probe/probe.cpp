@@ -16,8 +16,10 @@ namespace {
 // A traced port waits this long before its connect is presumed dropped and
 // the hop trace starts (the kernel's first SYN retransmission is at 1 s).
 constexpr double kTraceAfterSeconds = 1.0;
-// How long TTL-limited SYNs may wait for their ICMP answers.
-constexpr double kTraceWindowSeconds = 2.0;
+// How long TTL-limited SYNs may wait for their ICMP answers: a router's
+// time-exceeded comes back within its round trip, well inside a second;
+// the trace then ends with the earliest early verdict (kMinimumPatience).
+constexpr double kTraceWindowSeconds = 1.0;
 // Routers allow a burst of about six ICMP errors to one destination
 // (Linux: XRLIM_BURST_FACTOR); stay within it per address family.
 constexpr int kMaxTracesPerFamily = 5;
@@ -39,6 +41,8 @@ struct Target {
   std::optional<TlsObservation> tls;
   HopTracer* tracer = nullptr;  // owned by Run::tracers
   HopTracer* recheck = nullptr; // a second, lone TTL-1 look (see schedule_recheck)
+  HopTracer* after = nullptr;   // a TTL-1 SYN to the reference port sent just after this trace's
+  bool recheck_pending = false;
   bool trace_wanted = false;
 };
 
@@ -66,6 +70,9 @@ struct ProbeRun::State {
   void maybe_trace(Target& t);
   void schedule_recheck(Target& t, TimePoint trace_end);
   HopTracer* reference_for(const IpAddress& a);
+  const HopTracer* reference_of(const IpAddress& a) const;
+  uint16_t reference_port() const;
+  bool recheck_may_matter(const Target& t) const;
   void stop_everything();
   void assemble(ProbeResult& r);
 
@@ -85,11 +92,13 @@ struct ProbeRun::State {
   std::vector<std::unique_ptr<HopTracer>> tracers_;
   std::vector<std::pair<IpAddress, HopTracer*>> references_;
   int traces_v4_ = 0, traces_v6_ = 0;
-  int rechecks_pending_ = 0;
   std::vector<EventLoop::TimerId> timers_;
+  ReachBoard own_board_;
+  ReachBoard* board_ = nullptr;  // null: early verdicts off
 };
 
 void ProbeRun::State::start() {
+  if (cfg_.early_verdict) board_ = cfg_.reach ? cfg_.reach : &own_board_;
   if (cfg_.tls) {
     TlsClientOptions o;
     o.ca_file = cfg_.ca_file;
@@ -149,6 +158,7 @@ void ProbeRun::State::add_address(const IpAddress& a) {
   if (cfg_.family == FamilyPref::V6 && a.family != Family::V6) return;
   if (std::find(addresses_.begin(), addresses_.end(), a) != addresses_.end()) return;
   addresses_.push_back(a);
+  if (board_) board_->add(cfg_.host, a);
   const TimePoint now = Clock::now();
   const TimePoint give_up = Deadline::after(cfg_.connect_timeout, now).min(deadline_).at();
   for (uint16_t port : cfg_.ports) {
@@ -160,6 +170,7 @@ void ProbeRun::State::add_address(const IpAddress& a) {
     Target* raw = t.get();
     t->attempt = std::make_unique<ConnectAttempt>(
         loop_, a, port, give_up, 0, [this, raw](ConnectOutcome&& o) { on_connect(*raw, std::move(o)); });
+    if (board_) t->attempt->use_board(board_);
     targets_.push_back(std::move(t));
     if (cfg_.trace) {
       // Still nothing after a while: start locating the drop while the
@@ -214,16 +225,26 @@ HopTracer* ProbeRun::State::reference_for(const IpAddress& a) {
   int& used = a.family == Family::V4 ? traces_v4_ : traces_v6_;
   if (used >= kMaxTracesPerFamily) return nullptr;
   ++used;
-  // 443 is rarely blocked where SMTP is: a port that shows how far a
-  // packet to this address gets when nothing filters it.
-  uint16_t ref_port = 443;
-  if (std::find(cfg_.ports.begin(), cfg_.ports.end(), ref_port) != cfg_.ports.end()) ref_port = 80;
   const TimePoint until = Deadline::after(kTraceWindowSeconds).min(deadline_).at();
-  tracers_.push_back(std::make_unique<HopTracer>(loop_, a, ref_port, cfg_.max_hops, until));
+  tracers_.push_back(std::make_unique<HopTracer>(loop_, a, reference_port(), cfg_.max_hops, until));
   HopTracer* tr = tracers_.back().get();
+  if (board_) tr->use_board(board_);
   references_.emplace_back(a, tr);
   tr->start();
   return tr;
+}
+
+// 443 is rarely blocked where SMTP is: a port that shows how far a packet
+// to an address gets when nothing filters it.
+uint16_t ProbeRun::State::reference_port() const {
+  const bool probed = std::find(cfg_.ports.begin(), cfg_.ports.end(), 443) != cfg_.ports.end();
+  return probed ? 80 : 443;
+}
+
+const HopTracer* ProbeRun::State::reference_of(const IpAddress& a) const {
+  for (const auto& [addr, tr] : references_)
+    if (addr == a) return tr;
+  return nullptr;
 }
 
 void ProbeRun::State::maybe_trace(Target& t) {
@@ -238,6 +259,17 @@ void ProbeRun::State::maybe_trace(Target& t) {
       std::make_unique<HopTracer>(loop_, t.address, t.port, cfg_.max_hops, until));
   t.tracer = tracers_.back().get();
   t.tracer->start();
+  // One more TTL-1 SYN, to the reference port, right behind this port's:
+  // if hop 1 answers it but not this port's, that was no rate limit (the
+  // later SYN found an ICMP allowance the earlier one would have had), so
+  // the drop is on this host and the timed look again is not needed.
+  const HopTracer* ref = reference_of(t.address);
+  if (ref && used < kMaxTracesPerFamily) {
+    ++used;
+    tracers_.push_back(std::make_unique<HopTracer>(loop_, t.address, reference_port(), 1, until));
+    t.after = tracers_.back().get();
+    t.after->start();
+  }
   schedule_recheck(t, until);
 }
 
@@ -248,18 +280,11 @@ void ProbeRun::State::maybe_trace(Target& t) {
 void ProbeRun::State::schedule_recheck(Target& t, TimePoint trace_end) {
   const TimePoint at = trace_end + std::chrono::milliseconds(1100);
   if (at + std::chrono::milliseconds(900) > deadline_.at()) return;  // no time for it
-  ++rechecks_pending_;
+  t.recheck_pending = true;
   Target* raw = &t;
   timers_.push_back(loop_.add_timer(at, [this, raw] {
-    --rechecks_pending_;
-    const HopTracer* ref = nullptr;
-    for (const auto& [a, rt] : references_)
-      if (a == raw->address) ref = rt;
-    if (!raw->tracer || !ref || raw->tracer->trace().empty() || ref->trace().empty()) return;
-    const bool own_silent = raw->tracer->trace()[0].kind == HopAnswer::Kind::Silent ||
-                            raw->tracer->trace()[0].kind == HopAnswer::Kind::Pending;
-    const bool ref_answered = ref->trace()[0].kind == HopAnswer::Kind::TimeExceeded;
-    if (!own_silent || !ref_answered) return;
+    raw->recheck_pending = false;
+    if (!recheck_may_matter(*raw)) return;
     const TimePoint until = Deadline::after(0.9).min(deadline_).at();
     tracers_.push_back(std::make_unique<HopTracer>(loop_, raw->address, raw->port, 1, until));
     raw->recheck = tracers_.back().get();
@@ -267,15 +292,36 @@ void ProbeRun::State::schedule_recheck(Target& t, TimePoint trace_end) {
   }));
 }
 
+// Whether the timed second look (schedule_recheck) can still change this
+// port's answer: only while the first look says "hop 1 answered the
+// reference port, not this one" and nothing has ruled out a rate limit.
+bool ProbeRun::State::recheck_may_matter(const Target& t) const {
+  using K = HopAnswer::Kind;
+  const HopTracer* ref = reference_of(t.address);
+  if (!t.tracer || !ref || t.tracer->trace().empty() || ref->trace().empty()) return false;
+  const K own = t.tracer->trace()[0].kind;
+  const K first = ref->trace()[0].kind;
+  if (first == K::Pending) return true;
+  if (first != K::TimeExceeded) return false;
+  if (own != K::Silent && own != K::Pending) return false;
+  if (t.after && !t.after->trace().empty()) {
+    const K later = t.after->trace()[0].kind;
+    if (later == K::Pending) return true;
+    if (later == K::TimeExceeded) return false;  // no rate limit: settled
+  }
+  return true;
+}
+
 bool ProbeRun::State::done() const {
   if (dns_pending_ > 0) return false;
   for (const auto& t : targets_) {
     if (!t->connect_done) return false;
     if (t->session && !t->session_done) return false;
+    if (t->recheck_pending && recheck_may_matter(*t)) return false;
   }
   for (const auto& tr : tracers_)
     if (!tr->complete()) return false;
-  return rechecks_pending_ == 0;
+  return true;
 }
 
 void ProbeRun::State::stop_everything() {
@@ -336,6 +382,9 @@ void ProbeRun::State::assemble(ProbeResult& r) {
     p.err = t.outcome.kind == ConnectOutcome::Kind::Connected ? 0 : t.outcome.err;
     p.icmp = t.outcome.icmp;
     p.connect_ms = t.outcome.ms;
+    p.gave_up_early = t.outcome.early;
+    p.syns = t.outcome.syns;
+    if (board_ && t.outcome.kind == ConnectOutcome::Kind::TimedOut) p.answered_ms = board_->answer_ms(t.address);
     if (t.cls.needs_trace && cfg_.trace) {
       // Its own trace, or (over the ICMP budget) one of the same address.
       const HopTracer* tr = t.tracer;

@@ -15,6 +15,7 @@
 #include "net/classify.h"
 #include "net/event_loop.h"
 #include "net/hop_locator.h"
+#include "net/reach_board.h"
 #include "smtp/probe_session.h"
 
 namespace smtpdiag {
@@ -43,6 +44,12 @@ struct ProbeConfig {
   // extension's per-thread cache); null: built for this call alone. Every
   // configuration that embeds a ProbeConfig passes it on.
   TrustCache* trust = nullptr;
+  // Give a silent port up once other ports or addresses of the host have
+  // answered and its SYN went unanswered twice (net/reach_board.h), rather
+  // than waiting the whole connect_timeout. `reach`: the caller's board,
+  // shared by every connection of a larger call; null: the run keeps its own.
+  bool early_verdict = true;
+  ReachBoard* reach = nullptr;
 };
 
 struct DnsObservation {
@@ -60,6 +67,9 @@ struct PortResult {
   std::optional<IcmpInfo> icmp;
   std::optional<BlockLocation> blocked_at;
   double connect_ms = 0;
+  bool gave_up_early = false;  // Filtered on the board's evidence, before connect_timeout
+  int syns = 0;                // SYNs sent unanswered (TimedOut only; 0: unknown)
+  std::optional<double> answered_ms;  // the fastest answer another port of this address gave
   std::optional<SmtpObservation> smtp;
   std::optional<TlsObservation> tls;
 };

@@ -134,6 +134,13 @@ std::vector<Finding> probe_findings(const ProbeResult& r) {
       ev.push_back({"icmp_type", static_cast<int64_t>(p.icmp->type)});
       ev.push_back({"icmp_code", static_cast<int64_t>(p.icmp->code)});
     }
+    if (p.gave_up_early) {
+      // Not the kernel's ETIMEDOUT: the silence was judged a drop early
+      // (net/reach_board.h); say on what grounds.
+      ev.push_back({"gave_up_early", true});
+      if (p.syns > 0) ev.push_back({"syns_unanswered", static_cast<int64_t>(p.syns)});
+      if (p.answered_ms) ev.push_back({"address_answered_ms", static_cast<int64_t>(*p.answered_ms + 0.5)});
+    }
     if (p.blocked_at) {
       const BlockLocation& b = *p.blocked_at;
       const std::string who = b.address ? b.address->to_string() : "unknown";
@@ -210,6 +217,13 @@ std::vector<Finding> probe_findings(const ProbeResult& r) {
         ev.push_back({"blocked_at_hop", static_cast<int64_t>(p.blocked_at->hop)});
         if (p.blocked_at->address)
           ev.push_back({"blocked_at_address", p.blocked_at->address->to_string()});
+        break;
+      }
+    }
+    for (const auto& p : r.ports) {
+      if (p.address.family == Family::V6 && p.gave_up_early) {
+        ev.push_back({"gave_up_early", true});
+        if (p.syns > 0) ev.push_back({"syns_unanswered", static_cast<int64_t>(p.syns)});
         break;
       }
     }

@@ -35,6 +35,7 @@ struct SendRun::State {
     cc.v6 = cfg.net.family != FamilyPref::V4;
     cc.dns_servers = cfg.net.dns_servers;
     cc.connect_timeout = cfg.net.connect_timeout;
+    cc.reach = cfg.net.reach;
     res.session.stage = "dns";
     connector = std::make_unique<Connector>(loop, cc, deadline, [this](ConnectorResult&& cr) { on_connected(std::move(cr)); });
     connector->start();

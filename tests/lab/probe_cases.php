@@ -41,6 +41,37 @@ function port(array $r, string $address, int $port): array {
 
 function codes(array $r): array { return array_column($r['findings'], 'code'); }
 
+function evidence(array $r, string $code): array {
+    foreach ($r['findings'] as $f) {
+        if ($f['code'] === $code) return $f['evidence'];
+    }
+    return [];
+}
+
+/*
+ * The early verdict (ext/net/reach_board.h): with a 10 s connect timeout, a
+ * silent port whose host answered elsewhere is called dropped after its SYN
+ * went unanswered twice, seconds before the timeout, with the same answer
+ * and evidence saying so; with early_verdict off the timeout is waited out.
+ */
+function early_verdict_checks(string $code, float $within, callable $same, array $ports): void {
+    $t = microtime(true);
+    $r = probe('mail.lab.test', ['timeout' => 12.0, 'connect_timeout' => 10.0]);
+    $took = microtime(true) - $t;
+    check($took < $within, sprintf('connect_timeout 10 s: answered in %.2f s, under %.1f s (early verdict)', $took, $within), $took);
+    check($same($r), 'the early answer is the same answer');
+    $ev = evidence($r, $code);
+    check(($ev['gave_up_early'] ?? null) === true && ($ev['syns_unanswered'] ?? 0) >= 2,
+        "$code evidence: given up early after at least 2 unanswered SYNs", $ev);
+
+    $t = microtime(true);
+    $r = probe('mail.lab.test', ['ports' => $ports, 'timeout' => 6.0, 'connect_timeout' => 4.0, 'early_verdict' => false]);
+    $took = microtime(true) - $t;
+    check($took >= 4.0, sprintf('early_verdict false: the whole 4 s connect timeout is waited (%.2f s)', $took), $took);
+    check($same($r), 'early_verdict false: the same answer');
+    check(!array_key_exists('gave_up_early', evidence($r, $code)), "early_verdict false: $code not marked early", evidence($r, $code));
+}
+
 const V4 = '198.51.100.25';
 const V6 = '2001:db8:2::25';
 const R1 = ['192.0.2.1', '2001:db8:1::1'];
@@ -77,6 +108,8 @@ switch ($case) {
         check(in_array('port_blocked_local', codes($r), true), 'finding port_blocked_local', codes($r));
         $f = array_values(array_filter($r['findings'], fn($f) => $f['code'] === 'port_blocked_local'))[0] ?? null;
         check($f !== null && str_contains($f['fix'], 'Port 587 is open'), 'the fix names the working alternative', $f['fix'] ?? null);
+        early_verdict_checks('port_blocked_local', 4.0, fn(array $r) => port($r, V4, 465)['state'] === 'blocked_local'
+            && port($r, V6, 465)['state'] === 'blocked_local' && port($r, V4, 587)['state'] === 'open', [465, 587]);
         break;
 
     case 'local_reject_587':
@@ -128,6 +161,9 @@ switch ($case) {
             }
         }
         check(codes($r)[0] === 'all_smtp_ports_blocked', 'all_smtp_ports_blocked ranks first', codes($r));
+        // Port 443 of the same addresses answers: the SMTP ports' silence is a drop.
+        early_verdict_checks('port_blocked_upstream', 4.0, fn(array $r) => codes($r)[0] === 'all_smtp_ports_blocked'
+            && port($r, V4, 587)['state'] === 'blocked_upstream' && port($r, V6, 25)['state'] === 'blocked_upstream', [25, 587]);
         break;
 
     case 'upstream_prohibited':
@@ -167,6 +203,10 @@ switch ($case) {
             check(($p['blocked_at']['hop'] ?? null) === 1, V6 . ":$port disappears after hop 1", $p['blocked_at']);
         }
         check(in_array('ipv6_unreachable', codes($r), true), 'finding ipv6_unreachable', codes($r));
+        // IPv4 of the same name answers: IPv6's silence is called a black hole
+        // after 3 s rather than at the connect timeout.
+        early_verdict_checks('ipv6_unreachable', 5.0, fn(array $r) => in_array('ipv6_unreachable', codes($r), true)
+            && in_array(port($r, V6, 587)['state'], ['filtered', 'blocked_upstream'], true) && port($r, V4, 587)['state'] === 'open', [587]);
         break;
 
     case 'nxdomain':

@@ -37,6 +37,7 @@ $cases = [
     ['127.0.0.1', ['ehlo_name' => "bad name"]],
     ['127.0.0.1', ['tls' => 'yes']],
     ['127.0.0.1', ['trace' => 1]],
+    ['127.0.0.1', ['early_verdict' => 'no']],
 ];
 foreach ($cases as [$host, $opts]) {
     if (!isset($opts['ports']) && $host === '127.0.0.1') $opts['ports'] = [$port];
@@ -79,4 +80,5 @@ ValueError: smtpdiag_probe(): Argument #2 ($options) option "ehlo_name" must not
 ValueError: smtpdiag_probe(): Argument #2 ($options) option "ehlo_name" must not contain spaces
 TypeError: smtpdiag_probe(): Argument #2 ($options) option "tls" must be of type bool, string given
 TypeError: smtpdiag_probe(): Argument #2 ($options) option "trace" must be of type bool, int given
+TypeError: smtpdiag_probe(): Argument #2 ($options) option "early_verdict" must be of type bool, string given
 server saw: nothing

@@ -38,7 +38,7 @@ use SmtpDiag\SendResult;
  */
 final class PhpBackend implements Backend
 {
-    private const NET = ['icmp', 'hop_location', 'dns_rcode', 'dns_deadline', 'smtp_redirected'];
+    private const NET = ['icmp', 'hop_location', 'early_verdict', 'dns_rcode', 'dns_deadline', 'smtp_redirected'];
     private const DOMAIN = ['spf_evaluation', 'dmarc_alignment', 'mta_sts_policy', 'dnsbl', 'dns_rcode', 'dns_deadline'];
 
     /**
@@ -60,12 +60,13 @@ final class PhpBackend implements Backend
     {
         $a = new Args('smtpdiag_probe');
         $host = $a->hostArg(1, 'host', $host);
-        $a->only(2, 'options', $options, [...Args::COMMON, 'ports', 'implicit_tls_ports', 'tls', 'trace']);
+        $a->only(2, 'options', $options, [...Args::COMMON, 'ports', 'implicit_tls_ports', 'tls', 'trace', 'early_verdict']);
         $net = $a->common(2, $options);
         $ports = $a->ports(2, 'options', $options, 'ports', [25, 465, 587, 2525]);
         $implicit = $a->ports(2, 'options', $options, 'implicit_tls_ports', [465], true);
         $tls = $a->boolean(2, 'options', $options, 'tls', true);
         $a->boolean(2, 'options', $options, 'trace', true);
+        $a->boolean(2, 'options', $options, 'early_verdict', true);
         $r = Prober::run($host, $net, $ports, $implicit, $tls && extension_loaded('openssl'));
         return ProbeResult::fromArray($r, Engine::Php, self::unavailable(self::NET, $net));
     }
@@ -186,13 +187,14 @@ final class PhpBackend implements Backend
     {
         $a = new Args($fn);
         $c = $a->mailConfig(1, $many ? 'configs' : 'config', $config);
-        $keys = [...Args::COMMON, 'send', 'api_hosts', 'warn_days', 'dkim_selectors', 'check_domain'];
+        $keys = [...Args::COMMON, 'send', 'api_hosts', 'warn_days', 'dkim_selectors', 'check_domain', 'early_verdict'];
         $a->only(2, 'options', $options, $many ? [...$keys, 'concurrency'] : $keys);
         $net = $a->common(2, $options);
         $api = $a->stringList(2, 'options', $options, 'api_hosts', 32);
         $warn = (int) $a->number(2, 'options', $options, 'warn_days', 14, 0, 3650);
         $sel = $a->stringList(2, 'options', $options, 'dkim_selectors', 32) ?? [];
         $check = $a->boolean(2, 'options', $options, 'check_domain', true);
+        $a->boolean(2, 'options', $options, 'early_verdict', true);
         if ($many) {
             $a->number(2, 'options', $options, 'concurrency', 32, 1, 256);
         }
