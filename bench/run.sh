@@ -29,6 +29,7 @@ FAULT=$root/tests/lab/fault.sh
 CA=$LAB_DIR/certs/root.pem
 FROM_I=40 TO_I=239                  # comparison 3: 200 extra server addresses
 RANGE=198.51.100.$FROM_I-$TO_I
+DELAY_MS=${BENCH_DELAY_MS:-10}       # comparison 2b: one-way delay on the first router
 out=$here/out
 work=${BENCH_WORK:-}
 SO=$work/smtpdiag.so
@@ -65,6 +66,22 @@ part_c2() {
     printf 'diagnose\t%s\n' "$(maxrss "${CLIENT[@]}" php -n -d "extension=$SO" "$here/php/diagnose.php" healthy default)"
     printf 'no call\t%s\n' "$(maxrss "${CLIENT[@]}" php -n -d "extension=$SO" -r '')"
   done >"$out/c4.diagnose_rss.tsv"
+}
+
+part_c2b() {
+  # Comparison 2b: the same floor and diagnose under a real round trip,
+  # DELAY_MS each way added on the first router (bench/lib/delay.sh).
+  bash "$here/lib/delay.sh" on "$work/delay_link" "$DELAY_MS" || die "the delay link did not start"
+  "${CLIENT[@]}" ping -c 3 -i 0.2 mail.lab.test >"$out/c2b.ping.txt" 2>&1 || true
+  local rc=0
+  {
+    "${CLIENT[@]}" "$FLOOR" rtt mail.lab.test 587 user@lab.test labpass "$CA" 10 >"$out/c2b.floor.jsonl" &&
+      "${CLIENT[@]}" php -n -d "extension=$SO" "$here/php/rtt_diagnose.php" 10 >"$out/c2b.diagnose.jsonl" &&
+      "${CLIENT[@]}" "$FLOOR" rtt mail.lab.test 587 user@lab.test labpass "$CA" 10 >>"$out/c2b.floor.jsonl"
+  } || rc=$?
+  bash "$here/lib/delay.sh" off || rc=1
+  echo "$DELAY_MS" >"$out/c2b.delay_ms"
+  return "$rc"
 }
 
 part_c3() {
@@ -170,6 +187,7 @@ cleanup() {
   trap - TERM INT HUP
   # Only our own table and addresses: harmless on any lab.
   if ((bench_net)); then bench_net_down; fi
+  bash "$here/lib/delay.sh" off >/dev/null 2>&1 || true
   if ((lab_started)) && [[ "$(cat "$OWNER" 2>/dev/null)" == "$$" ]]; then
     log "taking the lab down (this run started it)"
     bash "$LAB" down >/dev/null 2>&1 || true
@@ -202,12 +220,13 @@ if [[ "${BENCH_SKIP_BUILD:-}" != 1 ]]; then
   (cd "$root" && make -j2) >"$out/build.log" 2>&1 || die "make failed (see $out/build.log)"
   cmake -S "$root" -B "$here/_build" -DSMTPDIAG_BENCH=ON -DSMTPDIAG_TESTS=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >>"$out/build.log" 2>&1 || die "cmake failed (see $out/build.log)"
-  cmake --build "$here/_build" -j2 --target core_bench floor_client >>"$out/build.log" 2>&1 \
-    || die "building core_bench/floor_client failed (see $out/build.log)"
+  cmake --build "$here/_build" -j2 --target core_bench floor_client delay_link >>"$out/build.log" 2>&1 \
+    || die "building core_bench/floor_client/delay_link failed (see $out/build.log)"
 fi
 # Private copies: others rebuild modules/smtpdiag.so in place.
 cp "$root/modules/smtpdiag.so" "$SO" || die "no modules/smtpdiag.so"
-cp "$here/_build/bench/core_bench" "$here/_build/bench/floor_client" "$work/" || die "no bench/_build binaries"
+cp "$here/_build/bench/core_bench" "$here/_build/bench/floor_client" "$here/_build/bench/delay_link" "$work/" \
+  || die "no bench/_build binaries"
 chmod 755 "$work"/*
 
 # ------------------------------------------------------------------ lab
@@ -301,6 +320,8 @@ log "core hot paths: Google Benchmark, $((RUNS + 2)) repetitions"
 # ------------------------------------------------------------------ 2. healthy vs the round-trip floor
 log "2. healthy diagnosis vs the round-trip floor"
 with_faults -- c2 || die "comparison 2 failed"
+log "2b. the same with ${DELAY_MS} ms each way added on the first router"
+with_faults -- c2b || die "comparison 2b failed"
 
 # ------------------------------------------------------------------ 3. throughput
 log "3. throughput: 200 addresses on one Postfix ($RANGE)"
