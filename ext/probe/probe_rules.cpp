@@ -1,6 +1,7 @@
 // Rules that turn a probe's observations into findings. Texts live in
 // diagnose/catalog.cpp; here only what was seen and which code it means.
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -139,7 +140,7 @@ std::vector<Finding> probe_findings(const ProbeResult& r) {
       // (net/reach_board.h); say on what grounds.
       ev.push_back({"gave_up_early", true});
       if (p.syns > 0) ev.push_back({"syns_unanswered", static_cast<int64_t>(p.syns)});
-      if (p.answered_ms) ev.push_back({"address_answered_ms", static_cast<int64_t>(*p.answered_ms + 0.5)});
+      if (p.answered_ms) ev.push_back({"address_answered_ms", static_cast<int64_t>(std::llround(*p.answered_ms))});
     }
     if (p.blocked_at) {
       const BlockLocation& b = *p.blocked_at;

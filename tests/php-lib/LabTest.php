@@ -161,6 +161,41 @@ final class LabTest extends TestCase
         self::assertSame(array_keys($n['ports'][0]), array_keys($p['ports'][0]));
     }
 
+    /**
+     * The early verdict (ext/net/reach_board.h, Php/Reach.php): port 25 of
+     * the same address answers, so the silent port is called dropped after
+     * about 2 s instead of at the 8 s connect timeout, by both engines, with
+     * the same evidence; with early_verdict off both wait the timeout out.
+     */
+    public function testASilentPortBesideAnAnsweringOneIsCalledDroppedEarlyByBoth(): void
+    {
+        $find = static function (array $r, string $code): array {
+            self::codes($r);
+            foreach ($r['findings'] as $f) {
+                if ($f['code'] === $code) {
+                    return $f;
+                }
+            }
+            return ['code' => null, 'evidence' => []];
+        };
+        [$n, $p] = self::both('probe', [self::SCRIPT, ['ports' => [25, self::DROP_HERE], 'timeout' => 10, 'connect_timeout' => 8]]);
+        foreach (['native' => [$n, 'port_blocked_local'], 'php' => [$p, 'port_filtered']] as $engine => [$r, $code]) {
+            self::assertSame('open', $r['ports'][0]['state'], $engine);
+            self::assertLessThan(5000, $r['elapsed_ms'], "$engine: answered long before the 8 s connect timeout");
+            self::assertGreaterThanOrEqual(1900, $r['ports'][1]['connect_ms'], "$engine: not before 2 s");
+            $ev = $find($r, $code)['evidence'];
+            self::assertTrue($ev['gave_up_early'] ?? null, "$engine: $code says it was given up early");
+            self::assertIsInt($ev['address_answered_ms'] ?? null, "$engine: and how fast the address answered");
+        }
+        self::assertGreaterThanOrEqual(2, $find($n, 'port_blocked_local')['evidence']['syns_unanswered'] ?? 0, 'the extension counts the unanswered SYNs (TCP_INFO)');
+
+        [$n, $p] = self::both('probe', [self::SCRIPT, ['ports' => [25, self::DROP_HERE], 'timeout' => 5, 'connect_timeout' => 3, 'early_verdict' => false]]);
+        foreach (['native' => [$n, 'port_blocked_local'], 'php' => [$p, 'port_filtered']] as $engine => [$r, $code]) {
+            self::assertGreaterThanOrEqual(2950, $r['ports'][1]['connect_ms'], "$engine: early_verdict false waits the connect timeout");
+            self::assertArrayNotHasKey('gave_up_early', $find($r, $code)['evidence'], $engine);
+        }
+    }
+
     public function testADropAtTheServerIsFilteredForBoth(): void
     {
         [$n, $p] = self::both('probe', [self::SCRIPT, ['ports' => [self::DROP_AT_SERVER], 'timeout' => 6, 'connect_timeout' => 4]]);

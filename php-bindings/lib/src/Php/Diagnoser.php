@@ -63,7 +63,7 @@ final class Diagnoser
         Sched::run($tasks, $deadline);
         $probe = $collect();
         if ($collectImplicit !== null) {
-            $probe = self::adoptImplicitTls($probe, $collectImplicit(), $c->port);
+            $probe = self::adoptImplicitTls($probe, $collectImplicit(), $c->port, $net->reach);
         }
         /** @var array<string, mixed>|null $domain */
         $domain = $out['domain'] ?? null;
@@ -87,7 +87,7 @@ final class Diagnoser
      * @param array<string, mixed> $implicit
      * @return array<string, mixed>
      */
-    private static function adoptImplicitTls(array $probe, array $implicit, int $port): array
+    private static function adoptImplicitTls(array $probe, array $implicit, int $port, ?Reach $reach): array
     {
         foreach ($probe['ports'] as $i => $x) {
             if ($x['port'] !== $port || $x['state'] !== 'open' || $x['tls'] !== null || ($x['smtp']['banner_code'] ?? null) !== null) {
@@ -101,7 +101,7 @@ final class Diagnoser
                 }
             }
         }
-        $probe['findings'] = Rules::probe($probe);
+        $probe['findings'] = Rules::probe($probe, $reach);
         return $probe;
     }
 

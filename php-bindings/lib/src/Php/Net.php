@@ -22,7 +22,11 @@ final class Net
         public readonly ?string $caFile,
         public readonly ?string $ehloName,
     ) {
+        $this->reach = new Reach();
     }
+
+    /** The call's board of answers (Reach); null: early verdicts off (option early_verdict). */
+    public ?Reach $reach;
 
     public function ehlo(): string
     {

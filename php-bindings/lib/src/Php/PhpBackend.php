@@ -38,7 +38,7 @@ use SmtpDiag\SendResult;
  */
 final class PhpBackend implements Backend
 {
-    private const NET = ['icmp', 'hop_location', 'early_verdict', 'dns_rcode', 'dns_deadline', 'smtp_redirected'];
+    private const NET = ['icmp', 'hop_location', 'dns_rcode', 'dns_deadline', 'smtp_redirected'];
     private const DOMAIN = ['spf_evaluation', 'dmarc_alignment', 'mta_sts_policy', 'dnsbl', 'dns_rcode', 'dns_deadline'];
 
     /**
@@ -66,7 +66,9 @@ final class PhpBackend implements Backend
         $implicit = $a->ports(2, 'options', $options, 'implicit_tls_ports', [465], true);
         $tls = $a->boolean(2, 'options', $options, 'tls', true);
         $a->boolean(2, 'options', $options, 'trace', true);
-        $a->boolean(2, 'options', $options, 'early_verdict', true);
+        if (!$a->boolean(2, 'options', $options, 'early_verdict', true)) {
+            $net->reach = null;
+        }
         $r = Prober::run($host, $net, $ports, $implicit, $tls && extension_loaded('openssl'));
         return ProbeResult::fromArray($r, Engine::Php, self::unavailable(self::NET, $net));
     }
@@ -194,7 +196,9 @@ final class PhpBackend implements Backend
         $warn = (int) $a->number(2, 'options', $options, 'warn_days', 14, 0, 3650);
         $sel = $a->stringList(2, 'options', $options, 'dkim_selectors', 32) ?? [];
         $check = $a->boolean(2, 'options', $options, 'check_domain', true);
-        $a->boolean(2, 'options', $options, 'early_verdict', true);
+        if (!$a->boolean(2, 'options', $options, 'early_verdict', true)) {
+            $net->reach = null;
+        }
         if ($many) {
             $a->number(2, 'options', $options, 'concurrency', 32, 1, 256);
         }

@@ -44,6 +44,7 @@ final class Prober
         $results = new \ArrayObject();
         $tasks = [];
         foreach ($addresses as $a) {
+            $net->reach?->add($host, $a['address']);
             foreach ($ports as $port) {
                 $i = count($tasks);
                 $tasks[] = static function () use ($results, $i, $a, $port, $host, $net, $implicit, $tls, $t0, $deadline): void {
@@ -52,7 +53,7 @@ final class Prober
                 };
             }
         }
-        $collect = static function () use ($results, $host, $addresses, $dns, $t0, $tasks): array {
+        $collect = static function () use ($results, $host, $addresses, $dns, $t0, $tasks, $net): array {
             $rows = [];
             for ($i = 0; $i < count($tasks); ++$i) {
                 if (isset($results[$i]) && is_array($results[$i])) {
@@ -61,7 +62,7 @@ final class Prober
             }
             $r = ['host' => $host, 'addresses' => $addresses, 'dns' => $dns, 'ports' => $rows, 'findings' => [],
                 'elapsed_ms' => round((Sched::now() - $t0) * 1000, 1)];
-            $r['findings'] = Rules::probe($r);
+            $r['findings'] = Rules::probe($r, $net->reach);
             return $r;
         };
         return [$tasks, $collect];
@@ -76,7 +77,10 @@ final class Prober
     public static function port(string $address, string $family, int $port, bool $implicit, bool $tryTls, string $host,
         string $sni, Net $net, float $t0, float $deadline): array
     {
-        [$w, $state, $errno, $ms] = Wire::connect($address, $port, min($deadline, Sched::now() + $net->connectTimeout), $t0);
+        [$w, $state, $errno, $ms, $early] = Wire::connect($address, $port, min($deadline, Sched::now() + $net->connectTimeout), $t0, $net->reach);
+        if ($early) {
+            $net->reach?->markEarly($address, $port);
+        }
         $row = ['port' => $port, 'address' => $address, 'family' => $family, 'state' => $state, 'errno' => $errno,
             'icmp' => null, 'blocked_at' => null, 'connect_ms' => $ms, 'smtp' => null, 'tls' => null];
         if ($w === null) {

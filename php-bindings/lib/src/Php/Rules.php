@@ -16,7 +16,7 @@ final class Rules
      * @param array<string, mixed> $r a probe result
      * @return list<array<string, mixed>>
      */
-    public static function probe(array $r): array
+    public static function probe(array $r, ?Reach $reach = null): array
     {
         $out = [];
         $host = (string) $r['host'];
@@ -87,6 +87,9 @@ final class Rules
             if (($smtp['error_code'] ?? null) !== null) {
                 $ev['error'] = (string) $smtp['error'];
             }
+            if ($reach !== null && $reach->wasEarly((string) $p['address'], (int) $p['port'])) {
+                $ev += self::earlyEvidence($reach, (string) $p['address']);
+            }
             $out[] = Catalog::finding($g['code'], $params, $ev);
         }
         if ($v6Broken) {
@@ -100,8 +103,14 @@ final class Rules
                     $v4 = (string) $p['address'];
                 }
             }
-            $out[] = Catalog::finding('ipv6_unreachable', ['host' => $host, 'v6_states' => implode(', ', array_keys($states)), 'v4_address' => $v4],
-                ['ipv6_addresses' => implode(', ', array_keys($v6)), 'ipv6_states' => implode(', ', array_keys($states)), 'ipv4_address' => $v4]);
+            $ev = ['ipv6_addresses' => implode(', ', array_keys($v6)), 'ipv6_states' => implode(', ', array_keys($states)), 'ipv4_address' => $v4];
+            foreach ($ports as $p) {
+                if ($reach !== null && $p['family'] === 'ipv6' && $reach->wasEarly((string) $p['address'], (int) $p['port'])) {
+                    $ev['gave_up_early'] = true;
+                    break;
+                }
+            }
+            $out[] = Catalog::finding('ipv6_unreachable', ['host' => $host, 'v6_states' => implode(', ', array_keys($states)), 'v4_address' => $v4], $ev);
         }
         $anyOpen = $anyBlocked = false;
         foreach ($ports as $p) {
@@ -113,6 +122,22 @@ final class Rules
             array_unshift($out, Catalog::finding('all_smtp_ports_blocked', ['host' => $host, 'ports' => $list], ['ports' => $list]));
         }
         return Catalog::sort($out);
+    }
+
+    /**
+     * What ext/probe/probe_rules.cpp adds for a port given up early; the SYN
+     * count (TCP_INFO) is the extension's alone.
+     *
+     * @return array<string, bool|int>
+     */
+    private static function earlyEvidence(Reach $reach, string $address): array
+    {
+        $ev = ['gave_up_early' => true];
+        $ms = $reach->answerMs($address);
+        if ($ms !== null) {
+            $ev['address_answered_ms'] = (int) round($ms);
+        }
+        return $ev;
     }
 
     /** @param array<string, mixed> $p */

@@ -28,7 +28,10 @@ final class Sender
         }
         $w = null;
         foreach ($dns['addresses'] as $a) {
-            [$w, $state, $errno] = Wire::connect($a['address'], $c->port, min($deadline, Sched::now() + $net->connectTimeout), $t0);
+            $net->reach?->add($c->host, $a['address']);
+        }
+        foreach ($dns['addresses'] as $a) {
+            [$w, $state, $errno] = Wire::connect($a['address'], $c->port, min($deadline, Sched::now() + $net->connectTimeout), $t0, $net->reach);
             $s->address = $a['address'];
             if ($w !== null) {
                 break;

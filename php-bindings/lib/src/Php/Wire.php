@@ -38,9 +38,13 @@ final class Wire
      * limited to what the errno shows (PHP sees no ICMP, so it never says
      * blocked_upstream, and says blocked_local only for EPERM).
      *
-     * @return array{0: ?Wire, 1: string, 2: ?string, 3: float}
+     * With $reach, the answer is shared there, and a connect that stays
+     * silent is given up once the board says it was dropped (Reach): the
+     * fifth element is then true.
+     *
+     * @return array{0: ?Wire, 1: string, 2: ?string, 3: float, 4: bool}
      */
-    public static function connect(string $address, int $port, float $deadline, float $t0): array
+    public static function connect(string $address, int $port, float $deadline, float $t0, ?Reach $reach = null): array
     {
         $hp = str_contains($address, ':') ? "[$address]:$port" : "$address:$port";
         $start = Sched::now();
@@ -51,20 +55,38 @@ final class Wire
         $ms = static fn (): float => round((Sched::now() - $start) * 1000, 1);
         if ($s === false) {
             $name = Errno::name((int) $errno);
-            return [null, Errno::state($name), $name, $ms()];
+            return [null, Errno::state($name), $name, $ms(), false];
         }
         stream_set_blocking($s, false);
-        if (!Sched::wait($s, 'w', $deadline)) {
-            fclose($s);
-            return [null, 'filtered', 'ETIMEDOUT', $ms()];
+        for (;;) {
+            // Without a board: one wait for the whole timeout. With one: from
+            // Reach::MINIMUM on, look at the board every 250 ms.
+            $until = $reach === null ? $deadline : min($deadline, max(Sched::now() + 0.25, $start + Reach::MINIMUM));
+            if (Sched::wait($s, 'w', $until)) {
+                break;
+            }
+            $now = Sched::now();
+            if ($now >= $deadline) {
+                fclose($s);
+                return [null, 'filtered', 'ETIMEDOUT', $ms(), false];
+            }
+            $patience = $reach?->patience($address);
+            if ($patience !== null && $now - $start >= $patience) {
+                fclose($s);
+                return [null, 'filtered', 'ETIMEDOUT', $ms(), true];
+            }
         }
         $err = Errno::pending($s);
         if ($err !== 0) {
             fclose($s);
             $name = $err > 0 ? Errno::name($err) : null;
-            return [null, $name === null ? 'error' : Errno::state($name), $name, $ms()];
+            if ($name === 'ECONNREFUSED') {
+                $reach?->answered($address, $ms());
+            }
+            return [null, $name === null ? 'error' : Errno::state($name), $name, $ms(), false];
         }
-        return [new self($s, $t0), 'open', null, $ms()];
+        $reach?->answered($address, $ms());
+        return [new self($s, $t0), 'open', null, $ms(), false];
     }
 
     public function close(): void
