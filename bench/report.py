@@ -9,6 +9,7 @@ tools' own medians), and every median comes with the min and max of the
 repeated runs.
 """
 import json
+import math
 import re
 import os
 import statistics
@@ -285,30 +286,42 @@ w("The floor: `bench/floor_client rtt`, a minimal blocking C++/OpenSSL client, d
   "in-process (`bench/php/rtt_diagnose.php`): the first call of the process, then 10 calls, then 10 "
   "with `check_domain => false`.")
 w("")
-if floor:
+def floor_table(rows):
+    """The floor client's steps, one row each, and their total (comparisons 2 and 2b)."""
     w("| floor step | median (min - max) |")
     w("| --- | --- |")
-    for s in steps:
-        w(f"| {s} | {rng([r[s] for r in floor], ms_fmt)} |")
-    w(f"| **total** | **{rng([r['total'] for r in floor], ms_fmt)}** |")
+    for step in steps:
+        w(f"| {step} | {rng([r[step] for r in rows], ms_fmt)} |")
+    w(f"| **total** | **{rng([r['total'] for r in rows], ms_fmt)}** |")
     w("")
-    w(f"The floor connected to {', '.join(sorted({r['address'] for r in floor}))} (getaddrinfo's first address).")
+
+
+def diagnose_table(rows, floor_median):
+    """diagnose's calls by variant against the floor's median; returns the
+    times of the full calls after the first (the ones the target is about)."""
+    full = []
+    w("| smtpdiag_diagnose() | calls | time: median (min - max) | ratio to the floor's median | CPU of the call (median) |")
+    w("| --- | --- | --- | --- | --- |")
+    for label, pred in variants:
+        xs = [r["ms"] for r in rows if pred(r)]
+        if label.startswith("full (domain"):
+            full = xs
+        cpu = [r["cpu_ms"] for r in rows if pred(r) and "cpu_ms" in r]
+        shown = x_fmt(ratio(med(xs), floor_median)) if xs and not math.isnan(floor_median) else "-"
+        w(f"| {label} | {len(xs)} | {rng(xs, ms_fmt)} | {shown} | {ms_fmt(med(cpu)) if cpu else '-'} |")
     w("")
-floor_total = med([r["total"] for r in floor]) if floor else float("nan")
+    return full
+
+
 variants = [("full, first call of the process", lambda r: r["variant"] == "full" and r["first"]),
             ("full (domain checks on)", lambda r: r["variant"] == "full" and not r["first"]),
             ("check_domain => false", lambda r: r["variant"] == "no_domain")]
-w("| smtpdiag_diagnose() | calls | time: median (min - max) | ratio to the floor's median | CPU of the call (median) |")
-w("| --- | --- | --- | --- | --- |")
-diag_full = []
-for label, pred in variants:
-    xs = [r["ms"] for r in diag if pred(r)]
-    if label.startswith("full (domain"):
-        diag_full = xs
-    cpu = [r["cpu_ms"] for r in diag if pred(r) and "cpu_ms" in r]
-    w(f"| {label} | {len(xs)} | {rng(xs, ms_fmt)} | {x_fmt(ratio(med(xs), floor_total)) if xs else '-'} | "
-      f"{ms_fmt(med(cpu)) if cpu else '-'} |")
-w("")
+if floor:
+    floor_table(floor)
+    w(f"The floor connected to {', '.join(sorted({r['address'] for r in floor}))} (getaddrinfo's first address).")
+    w("")
+floor_total = med([r["total"] for r in floor]) if floor else float("nan")
+diag_full = diagnose_table(diag, floor_total)
 sess = [r for r in diag if r["variant"] in ("full", "no_domain") and not r["first"]]
 if sess:
     w("Inside those calls, the configured session (the floor's path, run by smtpdiag alongside everything "
@@ -373,20 +386,8 @@ if floor_b or diag_b:
       "floor client and the same diagnose calls as above, 10 runs each (the floor before and after).")
     w("")
     if floor_b:
-        w("| floor step | median (min - max) |")
-        w("| --- | --- |")
-        for s in steps:
-            w(f"| {s} | {rng([r[s] for r in floor_b], ms_fmt)} |")
-        w(f"| **total** | **{rng([r['total'] for r in floor_b], ms_fmt)}** |")
-        w("")
-    w("| smtpdiag_diagnose() | calls | time: median (min - max) | ratio to the floor's median | CPU of the call (median) |")
-    w("| --- | --- | --- | --- | --- |")
-    for label, pred in variants:
-        xs = [r["ms"] for r in diag_b if pred(r)]
-        cpu = [r["cpu_ms"] for r in diag_b if pred(r) and "cpu_ms" in r]
-        w(f"| {label} | {len(xs)} | {rng(xs, ms_fmt)} | {x_fmt(ratio(med(xs), floor_b_total)) if xs and floor_b else '-'} | "
-          f"{ms_fmt(med(cpu)) if cpu else '-'} |")
-    w("")
+        floor_table(floor_b)
+    diagnose_table(diag_b, floor_b_total)
     sess_b = [r for r in diag_b if r["variant"] in ("full", "no_domain") and not r["first"]]
     if sess_b:
         w("The configured session inside those calls finished its last step after "

@@ -270,7 +270,8 @@ void ConnectAttempt::finish(ConnectOutcome&& outcome) {
     if (outcome.kind == ConnectOutcome::Kind::Connected || refused_by_peer)
       board_->answered(address_, outcome.ms);
   }
-  if (outcome.kind == ConnectOutcome::Kind::TimedOut && !outcome.early && fd_) outcome.syns = syns_sent();
+  // A TTL-limited SYN is meant to go unanswered: only real connects count theirs.
+  if (outcome.kind == ConnectOutcome::Kind::TimedOut && !outcome.early && fd_ && ttl_ == 0) outcome.syns = syns_sent();
   capture_source(outcome);
   if (fd_) loop_.unwatch(fd_.get());
   if (outcome.kind == ConnectOutcome::Kind::Connected) {
