@@ -269,9 +269,12 @@ bf=$(grep -E '^# fail ' "$OUT/browser.tap" | awk '{print $3}')
 bp=${bp:-0}; bf=${bf:-0}
 (( (brc != 0 || bp == 0) && bf == 0 )) && bf=1
 log "browser: $bp passed, $bf failed"
+# A refused or retyped login is printed even when a retry got in.
+grep -h 'login attempt' "$OUT/browser.tap" "$OUT/browser.log" 2>/dev/null | sed 's/^# */[wp]   /' >&2
 if (( bf > 0 )); then
   grep -E '^not ok|error:|Error|expected|actual' "$OUT/browser.tap" | head -n 20 | sed 's/^/[wp]   /' >&2
   tail -n 10 "$OUT/browser.log" | sed 's/^/[wp]   /' >&2
+  tail -n 5 "$OUT/php-server.log" 2>/dev/null | sed 's/^/[wp]   php -S: /' >&2
 fi
 lab_check "after the browser tests"
 pass "$bp"; fail "$bf"

@@ -38,6 +38,36 @@ async function runChecks() {
 	await page.waitForFunction( () => ! document.getElementById( 'smtpdiag-run' ).disabled, null, { timeout: 40000 } );
 }
 
+// wp-login.php moves the focus to #user_login and selects it 200 ms after its
+// script runs. Playwright's fill() focuses a field and then inserts the text
+// into whatever has the focus, so a fill of #user_pass that straddles that
+// timer types the password into #user_login (seen on a slow CI machine, and
+// reproduced here by starting the fills 0-200 ms after the page's load). So
+// the fields are filled once WordPress's own focus has landed, checked
+// before the form is sent, and a refused login says what the page said.
+async function logIn( user, pass ) {
+	for ( let attempt = 1; attempt <= 2; attempt++ ) {
+		await page.goto( URL + '/wp-login.php' );
+		await page.waitForFunction( () => document.activeElement?.id === 'user_login', null, { timeout: 5000 } )
+			.catch( () => {} ); // A login page with an error does not autofocus; nothing to wait for then.
+		await page.fill( '#user_login', user );
+		await page.fill( '#user_pass', pass );
+		const typed = [ await page.inputValue( '#user_login' ), await page.inputValue( '#user_pass' ) ];
+		if ( typed[ 0 ] !== user || typed[ 1 ] !== pass ) {
+			console.error( `login attempt ${ attempt }: the fields did not keep what was typed; typing again` );
+			continue;
+		}
+		await Promise.all( [ page.waitForNavigation(), page.click( '#wp-submit' ) ] );
+		if ( /\/wp-admin\//.test( page.url() ) ) {
+			return;
+		}
+		const said = await page.locator( '#login_error' ).innerText().catch( () => '(no #login_error on the page)' );
+		console.error( `login attempt ${ attempt }: still on ${ page.url() }: ${ said.trim() }` );
+		await shot( `login-refused-${ attempt }` );
+	}
+	assert.match( page.url(), /\/wp-admin\//, 'logged in (what the login page said is printed above)' );
+}
+
 before( async () => {
 	browser = await chromium.launch( {
 		executablePath: '/usr/bin/chromium',
@@ -52,11 +82,7 @@ before( async () => {
 		dialogs.push( d.message() );
 		await d.dismiss();
 	} );
-	await page.goto( URL + '/wp-login.php' );
-	await page.fill( '#user_login', 'admin' );
-	await page.fill( '#user_pass', PASS );
-	await Promise.all( [ page.waitForNavigation(), page.click( '#wp-submit' ) ] );
-	assert.match( page.url(), /wp-admin/, 'logged in' );
+	await logIn( 'admin', PASS );
 } );
 
 after( async () => {
