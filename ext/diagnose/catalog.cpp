@@ -36,7 +36,7 @@ const std::vector<CatalogEntry>& finding_catalog() {
        "Use the host name your provider documents; this name has no A/AAAA record{family_hint}.",
        "The name exists but has no A/AAAA record in the families asked for."},
       {"port_filtered", Severity::Critical, "A port is silently dropped",
-       "Connections to {address} port {port} get no answer at all (ETIMEDOUT after {ms} ms){where}.",
+       "Connections to {address} port {port} get no answer at all ({silence}){where}.",
        "Something between this server and {address} drops port {port}. {alternatives}",
        "A connect times out with no ICMP answer and the drop is not placed on this host or a router before the destination."},
       {"port_refused", Severity::Warning, "A port is closed",

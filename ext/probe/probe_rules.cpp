@@ -135,9 +135,16 @@ std::vector<Finding> probe_findings(const ProbeResult& r) {
       ev.push_back({"icmp_type", static_cast<int64_t>(p.icmp->type)});
       ev.push_back({"icmp_code", static_cast<int64_t>(p.icmp->code)});
     }
+    params["silence"] = "ETIMEDOUT after " + params["ms"] + " ms";
     if (p.gave_up_early) {
       // Not the kernel's ETIMEDOUT: the silence was judged a drop early
       // (net/reach_board.h); say on what grounds.
+      std::string why = p.syns > 0 ? std::to_string(p.syns) + " SYNs unanswered in " : "nothing in ";
+      why += params["ms"] + " ms, while ";
+      why += p.answered_ms ? "the same address answered another port within " +
+                                 std::to_string(std::llround(*p.answered_ms)) + " ms"
+                           : "another address of the host answered";
+      params["silence"] = why + "; not waited out";
       ev.push_back({"gave_up_early", true});
       if (p.syns > 0) ev.push_back({"syns_unanswered", static_cast<int64_t>(p.syns)});
       if (p.answered_ms) ev.push_back({"address_answered_ms", static_cast<int64_t>(std::llround(*p.answered_ms))});

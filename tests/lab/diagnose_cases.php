@@ -285,6 +285,13 @@ function scenarios(): array {
             'check' => function (array $r) {
                 $ev = $r['findings'][0]['evidence'];
                 check(($ev['port'] ?? null) === 587 && ($ev['errno'] ?? null) === 'ETIMEDOUT', 'evidence: 587 ETIMEDOUT', $ev);
+                // 25, 465 and 2525 of the same addresses answer, so the silence on
+                // 587 is called early, and the detail says on what grounds rather
+                // than claiming a kernel timeout that never came.
+                $detail = $r['findings'][0]['detail'];
+                check(($ev['gave_up_early'] ?? null) === true, 'evidence: given up early (the same address answered other ports)', $ev);
+                check((bool) preg_match('/\d+ SYNs unanswered in \d+ ms, while the same address answered another port within \d+ ms; not waited out/', $detail)
+                    && !str_contains($detail, 'ETIMEDOUT'), 'detail gives the early verdict\'s grounds, not ETIMEDOUT', $detail);
                 foreach (ports($r, 587) as $p) check($p['state'] === 'filtered', "{$p['address']}:587 filtered (not placed on this host or a router)", [$p['state'], $p['blocked_at']]);
             },
         ],
