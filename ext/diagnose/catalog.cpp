@@ -2,6 +2,7 @@
 // can be reviewed, translated and documented (README's catalog is checked
 // against this table by tests/core/catalog_test.cpp).
 #include <algorithm>
+#include <cmath>
 
 #include "diagnose/finding.h"
 
@@ -48,7 +49,7 @@ const std::vector<CatalogEntry>& finding_catalog() {
        "A firewall on this server (a security plugin's iptables/nftables rule, CSF/cPanel SMTP restrictions, SELinux's httpd_can_sendmail/httpd_can_network_connect) blocks port {port}. Allow it, or ask your host to. {alternatives}",
        "EPERM/EACCES from connect, an ICMP reject sent by this host, a RST forged locally, or a silent drop located at hop 0."},
       {"port_blocked_upstream", Severity::Critical, "A router on the way blocks the port",
-       "Port {port} to {address} is blocked at hop {hop} ({router}){how}.",
+       "Port {port} to {address} is blocked {at}{how}.",
        "Your hosting provider or network blocks outgoing port {port}. Ask them to open it, or use another port. {alternatives}",
        "ICMP administratively prohibited (or unreachable) from a router, a RST or a silent drop located at a router before the destination."},
       {"host_unreachable", Severity::Critical, "The mail server cannot be reached",
@@ -305,6 +306,25 @@ Finding make_finding(const std::string& code, const std::map<std::string, std::s
   }
   f.title = code;
   return f;
+}
+
+std::string silence_words(double ms, bool gave_up_early, int syns, std::optional<double> address_answered_ms) {
+  const std::string waited = std::to_string(std::llround(ms)) + " ms";
+  if (!gave_up_early) return "ETIMEDOUT after " + waited;
+  // Not the kernel's ETIMEDOUT: say why the silence was called a drop.
+  std::string why = syns > 0 ? std::to_string(syns) + " SYNs unanswered in " + waited : "no answer in " + waited;
+  if (!address_answered_ms)
+    why += ", while another address of the host answered";
+  else if (*address_answered_ms < 1.0)
+    why += ", while the same address answered another port in under 1 ms";
+  else
+    why += ", while the same address answered another port within " +
+           std::to_string(std::llround(*address_answered_ms)) + " ms";
+  return why + "; not waited out";
+}
+
+std::string blocked_by_router(const std::string& router) {
+  return router.empty() ? "by a router on the way" : "by a router on the way (" + router + ")";
 }
 
 void sort_findings(std::vector<Finding>& findings) {

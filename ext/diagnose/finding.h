@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -39,6 +40,15 @@ struct CatalogEntry {
   const char* fix;
   const char* trigger;  // what makes a rule raise it (for the README catalog)
 };
+
+// The words for a connect that got no answer ({silence} in port_filtered):
+// "ETIMEDOUT after 10003 ms", or, when the silence was called a drop early
+// (net/reach_board.h), on what grounds.
+std::string silence_words(double ms, bool gave_up_early, int syns, std::optional<double> address_answered_ms);
+
+// "{at}" of port_blocked_upstream when the hop was not located: "by a router
+// on the way (203.0.113.2)", naming the router when its ICMP did ("" when not).
+std::string blocked_by_router(const std::string& router);
 
 // Every finding code the core can raise, in one table.
 const std::vector<CatalogEntry>& finding_catalog();

@@ -74,6 +74,11 @@ void Connector::on_connect(size_t index, ConnectOutcome&& o) {
   at.err = o.kind == ConnectOutcome::Kind::Connected ? 0 : o.err;
   at.icmp = o.icmp;
   at.ms = o.ms;
+  if (o.early) {
+    at.gave_up_early = true;
+    at.syns = o.syns;
+    if (cfg_.reach) at.answered_ms = cfg_.reach->answer_ms(at.address);
+  }
   if (o.kind == ConnectOutcome::Kind::Connected && !result_.fd) {
     result_.fd = std::move(o.fd);
     result_.connected = at.address;

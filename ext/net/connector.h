@@ -37,6 +37,11 @@ struct AddressAttempt {
   int err = 0;
   std::optional<IcmpInfo> icmp;
   double ms = 0;
+  // Given up before connect_timeout (net/reach_board.h): the SYNs sent
+  // unanswered, and how fast the address answered another port, if it did.
+  bool gave_up_early = false;
+  int syns = 0;
+  std::optional<double> answered_ms;
 };
 
 struct ConnectorResult {

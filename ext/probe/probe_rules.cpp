@@ -135,16 +135,10 @@ std::vector<Finding> probe_findings(const ProbeResult& r) {
       ev.push_back({"icmp_type", static_cast<int64_t>(p.icmp->type)});
       ev.push_back({"icmp_code", static_cast<int64_t>(p.icmp->code)});
     }
-    params["silence"] = "ETIMEDOUT after " + params["ms"] + " ms";
+    params["silence"] = silence_words(p.connect_ms, p.gave_up_early, p.syns, p.answered_ms);
     if (p.gave_up_early) {
       // Not the kernel's ETIMEDOUT: the silence was judged a drop early
-      // (net/reach_board.h); say on what grounds.
-      std::string why = p.syns > 0 ? std::to_string(p.syns) + " SYNs unanswered in " : "nothing in ";
-      why += params["ms"] + " ms, while ";
-      why += p.answered_ms ? "the same address answered another port within " +
-                                 std::to_string(std::llround(*p.answered_ms)) + " ms"
-                           : "another address of the host answered";
-      params["silence"] = why + "; not waited out";
+      // (net/reach_board.h); the evidence says on what grounds.
       ev.push_back({"gave_up_early", true});
       if (p.syns > 0) ev.push_back({"syns_unanswered", static_cast<int64_t>(p.syns)});
       if (p.answered_ms) ev.push_back({"address_answered_ms", static_cast<int64_t>(std::llround(*p.answered_ms))});
@@ -152,8 +146,7 @@ std::vector<Finding> probe_findings(const ProbeResult& r) {
     if (p.blocked_at) {
       const BlockLocation& b = *p.blocked_at;
       const std::string who = b.address ? b.address->to_string() : "unknown";
-      params["hop"] = std::to_string(b.hop);
-      params["router"] = who;
+      params["at"] = "at hop " + std::to_string(b.hop) + " (" + who + ")";
       params["where"] = b.local ? ", dropped on this host before leaving it"
                                 : "; the last hop that answered is hop " + std::to_string(b.hop) +
                                       " (" + who + ")";
@@ -179,10 +172,7 @@ std::vector<Finding> probe_findings(const ProbeResult& r) {
         params["how"] = ": a reset sent before the destination";
       else
         params["how"] = ": packets pass that hop and are silently dropped after it";
-      if (!p.blocked_at) {
-        params["hop"] = "?";
-        params["router"] = p.icmp && p.icmp->from ? p.icmp->from->to_string() : "unknown";
-      }
+      if (!p.blocked_at) params["at"] = blocked_by_router(p.icmp && p.icmp->from ? p.icmp->from->to_string() : std::string());
     }
     if (p.smtp) {
       params["code"] = std::to_string(p.smtp->banner_code);

@@ -1,6 +1,11 @@
 // The finding for a test send: where it stopped and why, worded by the
 // catalog. No credential ever reaches a parameter here.
+#include <openssl/x509.h>
+
+#include <cmath>
+
 #include "smtp/send_test.h"
+#include "util/text.h"
 
 namespace smtpdiag {
 
@@ -48,6 +53,27 @@ std::vector<Finding> send_findings(const SendResult& r, const SendConfig& cfg) {
     p["reply"] = "no reply";
   }
   if (!s.verify_error.empty()) p["verify_error"] = s.verify_error;
+  if (s.peer_certificate) {
+    // The certificate findings' words (tls/certificate_rules.cpp fills the
+    // same from a whole chain; a session sees the leaf it refused).
+    const CertificateInfo& leaf = *s.peer_certificate;
+    p["subject"] = leaf.subject;
+    p["issuer"] = leaf.issuer;
+    p["not_before"] = leaf.not_before;
+    p["not_after"] = leaf.not_after;
+    p["days_left"] = std::to_string(leaf.days_left);
+    p["days_ago"] = std::to_string(-leaf.days_left);
+    p["names"] = s.peer_names.empty() ? std::string("no names at all") : join(s.peer_names);
+    p["key"] = leaf.key_type + " " + std::to_string(leaf.key_bits) + " bits";
+    p["signature"] = leaf.signature_algorithm;
+    p["intermediate"] = "";
+    p["php_ca"] = !cfg.net.ca_file.empty()   ? cfg.net.ca_file
+                  : !cfg.net.ca_path.empty() ? cfg.net.ca_path
+                                             : std::string("OpenSSL default (") + X509_get_default_cert_file() + ")";
+    ev.push_back({"subject", leaf.subject});
+    ev.push_back({"not_after", leaf.not_after});
+    ev.push_back({"names", join(s.peer_names)});
+  }
   p["mode"] = s.tls_mode.empty() ? (cfg.session.encryption == Encryption::Tls ? "implicit" : "starttls") : s.tls_mode;
 
   if (s.stage == "dns" && !s.finding.size()) {
@@ -67,14 +93,19 @@ std::vector<Finding> send_findings(const SendResult& r, const SendConfig& cfg) {
       q["address"] = a.address.to_string();
       q["errno"] = errno_name(a.err);
       q["ms"] = std::to_string(static_cast<long>(a.ms));
+      q["silence"] = silence_words(a.ms, a.gave_up_early, a.syns, a.answered_ms);
       q["alternatives"] = "";
       q["how"] = a.icmp && a.icmp->from ? ": ICMP from " + a.icmp->from->to_string() : ": " + errno_name(a.err);
-      q["hop"] = "?";
-      q["router"] = a.icmp && a.icmp->from ? a.icmp->from->to_string() : "unknown";
+      q["at"] = blocked_by_router(a.icmp && a.icmp->from ? a.icmp->from->to_string() : std::string());
       auto e = ev;
       e.push_back({"address", a.address.to_string()});
       e.push_back({"errno", errno_name(a.err)});
       e.push_back({"state", std::string(port_state_name(a.state))});
+      if (a.gave_up_early) {
+        e.push_back({"gave_up_early", true});
+        if (a.syns > 0) e.push_back({"syns_unanswered", static_cast<int64_t>(a.syns)});
+        if (a.answered_ms) e.push_back({"address_answered_ms", static_cast<int64_t>(std::llround(*a.answered_ms))});
+      }
       out.push_back(make_finding(code_for_state(a.state), q, e));
       break;
     }

@@ -1,10 +1,12 @@
 #include "smtp/send_session.h"
 #include "util/text.h"
 
+#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 
 #include "smtp/sasl.h"
 #include "smtpdiag_core.h"
@@ -84,7 +86,14 @@ void SendSession::on_tls_ready() {
   obs_.tls_protocol = conn_->tls()->protocol();
   obs_.tls_cipher = conn_->tls()->cipher();
   obs_.verify_code = conn_->tls()->verify_result();
-  if (obs_.verify_code != X509_V_OK) obs_.verify_error = X509_verify_cert_error_string(obs_.verify_code);
+  if (obs_.verify_code != X509_V_OK) {
+    obs_.verify_error = X509_verify_cert_error_string(obs_.verify_code);
+    X509Ptr leaf(SSL_get1_peer_certificate(conn_->tls()->ssl()));
+    if (leaf) {
+      obs_.peer_certificate = inspect_certificate(leaf.get(), std::time(nullptr));
+      obs_.peer_names = covered_names(leaf.get());
+    }
+  }
   if (opt_.verify_peer && obs_.verify_code != X509_V_OK) {
     if (obs_.tls_mode == "implicit") obs_.stage = "connect";
     // PHPMailer (verify_peer on) would stop here: so do we, before any

@@ -15,6 +15,7 @@
 #include "smtp/connection.h"
 #include "smtp/ehlo.h"
 #include "smtp/message.h"
+#include "tls/certificate.h"
 #include "util/secret.h"
 
 namespace smtpdiag {
@@ -66,6 +67,10 @@ struct SendObservation {
   std::string tls_protocol, tls_cipher;
   long verify_code = -1;
   std::string verify_error;
+  // The server's own certificate when it failed verification: what the
+  // certificate findings name (subject, dates, the names it covers).
+  std::optional<CertificateInfo> peer_certificate;
+  std::vector<std::string> peer_names;
   std::string auth_mechanism;
   std::string message_id;
   std::vector<std::pair<std::string, double>> timings;  // stage -> ms

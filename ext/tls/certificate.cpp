@@ -79,6 +79,16 @@ std::vector<std::string> certificate_names(X509* cert) {
   return out;
 }
 
+std::vector<std::string> covered_names(X509* cert) {
+  std::vector<std::string> out = certificate_names(cert);
+  if (out.empty()) {
+    char cn[256] = {};
+    if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn - 1) > 0)
+      out.push_back(std::string("CN:") + cn);
+  }
+  return out;
+}
+
 std::vector<std::string> ca_issuer_urls(X509* cert) {
   std::vector<std::string> out;
   auto* aia = static_cast<AUTHORITY_INFO_ACCESS*>(X509_get_ext_d2i(cert, NID_info_access, nullptr, nullptr));

@@ -36,6 +36,9 @@ CertificateInfo inspect_certificate(X509* cert, time_t now);
 
 // Names the certificate covers, for "it is valid for ... instead".
 std::vector<std::string> certificate_names(X509* cert);
+// The same, or, for a certificate without SAN, its subject CN ("CN:...")
+// that host matching then falls back to.
+std::vector<std::string> covered_names(X509* cert);
 
 // Where the issuer's certificate can be fetched (Authority Information
 // Access, caIssuers: RFC 5280 4.2.2.1), the URIs in the order given.

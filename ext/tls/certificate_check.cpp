@@ -44,13 +44,7 @@ ChainJudgement judge_chain(const std::vector<X509Ptr>& chain, const std::string&
   ChainJudgement j;
   if (chain.empty()) return j;
   X509* leaf = chain[0].get();
-  j.covered_names = certificate_names(leaf);
-  if (j.covered_names.empty()) {
-    // No SAN: OpenSSL falls back to the subject CN; show it as the name.
-    char cn[256] = {};
-    if (X509_NAME_get_text_by_NID(X509_get_subject_name(leaf), NID_commonName, cn, sizeof cn - 1) > 0)
-      j.covered_names.push_back(std::string("CN:") + cn);
-  }
+  j.covered_names = covered_names(leaf);
   VerifyStore system_store;  // OpenSSL's defaults (honours SSL_CERT_FILE/SSL_CERT_DIR)
   system_store.cache = php_store.cache;
   j.system = verify_chain(chain, host, system_store, now);

@@ -55,6 +55,18 @@ function finding(array $r, string $code): ?array {
 
 function codes(array $r): array { return array_column($r['findings'], 'code'); }
 
+/* Every finding in a result, the parts' own too (probe, auth, send, certificate, domain), keyed by where. */
+function all_findings(array $r, string $path = ''): \Generator {
+    foreach ($r as $k => $v) {
+        if (!is_array($v)) continue;
+        if ($k === 'findings' && array_is_list($v)) {
+            foreach ($v as $i => $f) if (is_array($f) && isset($f['code'])) yield ($path === '' ? '' : "$path.") . "findings[$i]" => $f;
+        } else {
+            yield from all_findings($v, ($path === '' ? '' : "$path.") . $k);
+        }
+    }
+}
+
 function ports(array $r, int $port): array {
     return array_values(array_filter($r['probe']['ports'], fn($p) => $p['port'] === $port));
 }
@@ -290,7 +302,7 @@ function scenarios(): array {
                 // than claiming a kernel timeout that never came.
                 $detail = $r['findings'][0]['detail'];
                 check(($ev['gave_up_early'] ?? null) === true, 'evidence: given up early (the same address answered other ports)', $ev);
-                check((bool) preg_match('/\d+ SYNs unanswered in \d+ ms, while the same address answered another port within \d+ ms; not waited out/', $detail)
+                check((bool) preg_match('/\d+ SYNs unanswered in \d+ ms, while the same address answered another port (within \d+ ms|in under 1 ms); not waited out/', $detail)
                     && !str_contains($detail, 'ETIMEDOUT'), 'detail gives the early verdict\'s grounds, not ETIMEDOUT', $detail);
                 foreach (ports($r, 587) as $p) check($p['state'] === 'filtered', "{$p['address']}:587 filtered (not placed on this host or a router)", [$p['state'], $p['blocked_at']]);
             },
@@ -714,14 +726,14 @@ if ($mode === 'run') {
     check($sev === $sorted, 'findings after the root cause are most severe first', array_map(fn($f) => $f['code'] . ':' . $f['severity'], $r['findings']));
     $well = true;
     $holes = [];
-    foreach ($r['findings'] as $f) {
+    foreach (all_findings($r) as $where => $f) {
         $well = $well && is_string($f['code']) && $f['title'] !== '' && $f['detail'] !== '' && $f['fix'] !== '' && is_array($f['evidence']);
         foreach (['title', 'detail', 'fix'] as $k) {
-            if (preg_match('/ \(\)|\{[a-z_]+\}|\bhop \?/', (string)$f[$k])) $holes[] = "{$f['code']}.$k: {$f[$k]}";
+            if (preg_match('/ \(\)|\{[a-z_]+\}|\bhop \?/', (string)$f[$k])) $holes[] = "$where {$f['code']}.$k: {$f[$k]}";
         }
     }
-    check($well, 'every finding has a title, detail, fix and evidence');
-    check($holes === [], 'no finding text with an unfilled placeholder', $holes);
+    check($well, 'every finding has a title, detail, fix and evidence (top level and the parts\' own)');
+    check($holes === [], 'no finding text with an unfilled placeholder (top level and the parts\' own)', $holes);
     $pw = $sc['config']['auth']['password'] ?? $sc['config']['auth']['token'] ?? null;
     if ($pw !== null) check(!str_contains(json_encode($r, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PARTIAL_OUTPUT_ON_ERROR), $pw), 'the password (or token) appears nowhere in the result');
     if ($sc['check']) ($sc['check'])($r, $elapsed);

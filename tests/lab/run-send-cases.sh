@@ -22,6 +22,7 @@ matrix=(
   two_recipients
   no_tls_587
   auth_needs_tls
+  cert_expired
 )
 passed=0 failed=0
 if ! ip netns list 2>/dev/null | grep -qw "$LAB_NS_CLIENT" || [[ ! -r "$LAB_DIR/certs/root.pem" ]]; then

@@ -37,6 +37,14 @@ function send(array $config, array $message, array $opts = []): array {
     $r = smtpdiag_send_test($config + ['host' => 'mail.lab.test'], $message, $opts);
     $elapsed = microtime(true) - $t;
     check($elapsed <= $opts['timeout'] + 0.25, sprintf('returned within timeout + 250 ms (%.2f s)', $elapsed), $elapsed);
+    // Every placeholder of a finding's words is filled, whichever way the send stopped.
+    $holes = [];
+    foreach ($r['findings'] as $f) {
+        foreach (['title', 'detail', 'fix'] as $k) {
+            if (preg_match('/ \(\)|\{[a-z_]+\}|\bhop \?|\bon ,/', (string) $f[$k])) $holes[] = "{$f['code']}.$k: {$f[$k]}";
+        }
+    }
+    if ($r['findings'] !== []) check($holes === [], 'no finding text with an unfilled placeholder', $holes);
     return $r;
 }
 
@@ -200,6 +208,22 @@ switch ($case) {
         check($r['ok'] === false && $r['stage'] === 'auth', 'stops at auth', [$r['ok'], $r['stage']]);
         check(codes($r) === ['auth_requires_tls'], 'finding auth_requires_tls', codes($r));
         check(!preg_grep('/^C: AUTH/', transcript($r)), 'no AUTH line sent', transcript($r));
+        break;
+
+    case 'cert_expired':
+        // The lab's expired certificate (expired.lab.test:3002, STARTTLS): the
+        // send stops at the handshake before any credential, and the finding
+        // names the certificate it refused, its end date and its names.
+        $r = send(['host' => 'expired.lab.test', 'port' => 3002, 'encryption' => 'starttls',
+            'auth' => ['username' => USER, 'password' => PASSWORD]], ['from' => USER, 'to' => 'alice@lab.test']);
+        check($r['ok'] === false, 'not sent', $r['ok']);
+        check(codes($r) === ['cert_expired'], 'finding cert_expired', codes($r));
+        $f = $r['findings'][0] ?? ['detail' => '', 'evidence' => []];
+        check((bool) preg_match('/\(CN=expired\.lab\.test[^)]*\) expired on \d{4}-\d\d-\d\dT[\d:]+Z, \d+ day\(s\) ago/', $f['detail']),
+            'the detail names the certificate, when it expired and how long ago', $f['detail']);
+        check(($f['evidence']['not_after'] ?? '') !== '' && str_contains((string) ($f['evidence']['names'] ?? ''), 'expired.lab.test'),
+            'evidence: not_after and the names it covers', $f['evidence']);
+        check(!preg_grep('/^C: AUTH/', transcript($r)), 'no AUTH line sent over the refused connection', transcript($r));
         break;
 
     default:
