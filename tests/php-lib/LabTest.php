@@ -25,6 +25,7 @@ final class LabTest extends TestCase
     private const SCRIPT = '198.51.100.26';
     private const DROP_HERE = 2698;
     private const DROP_AT_SERVER = 2697;
+    private const DROP_BOTH = 2696;  // mail.lab.test, both of its addresses, dropped here
     private const TABLE = 'smtpdiag_phplib';
 
     public static function setUpBeforeClass(): void
@@ -32,7 +33,8 @@ final class LabTest extends TestCase
         if (TestEnv::labUnavailable() !== null || getenv('SMTPDIAG_EXTENSION') === false) {
             return;
         }
-        self::nft('sd-client', "table inet " . self::TABLE . " {\n chain out {\n  type filter hook output priority 0; policy accept;\n  ip daddr " . self::SCRIPT . " tcp dport " . self::DROP_HERE . " drop\n }\n}\n");
+        self::nft('sd-client', "table inet " . self::TABLE . " {\n chain out {\n  type filter hook output priority 0; policy accept;\n  ip daddr " . self::SCRIPT . " tcp dport " . self::DROP_HERE . " drop\n"
+            . "  ip daddr 198.51.100.25 tcp dport " . self::DROP_BOTH . " drop\n  ip6 daddr 2001:db8:2::25 tcp dport " . self::DROP_BOTH . " drop\n }\n}\n");
         self::nft('sd-server', "table inet " . self::TABLE . " {\n chain in {\n  type filter hook input priority 0; policy accept;\n  ip daddr " . self::SCRIPT . " tcp dport " . self::DROP_AT_SERVER . " drop\n }\n}\n");
     }
 
@@ -193,6 +195,27 @@ final class LabTest extends TestCase
         foreach (['native' => [$n, 'port_blocked_local'], 'php' => [$p, 'port_filtered']] as $engine => [$r, $code]) {
             self::assertGreaterThanOrEqual(2950, $r['ports'][1]['connect_ms'], "$engine: early_verdict false waits the connect timeout");
             self::assertArrayNotHasKey('gave_up_early', $find($r, $code)['evidence'], $engine);
+        }
+    }
+
+    public function testTheSessionTriesEveryAddressAtOnce(): void
+    {
+        // Both addresses of the configured port are dropped; the AUTH session
+        // tries them together, so it waits for one early verdict (~2 s), not
+        // one after the other (~4 s).
+        $cfg = ['host' => 'mail.lab.test', 'port' => self::DROP_BOTH, 'encryption' => 'none', 'from' => 'user@lab.test',
+            'auth' => ['username' => 'user@lab.test', 'password' => 'labpass']];
+        $opts = ['timeout' => 12, 'connect_timeout' => 8, 'api_hosts' => [], 'check_domain' => false, 'ca_file' => TestEnv::LAB_ROOT_CA];
+        [$n, $p] = self::both('diagnose', [$cfg, $opts]);
+        foreach (['native' => $n, 'php' => $p] as $engine => $r) {
+            self::codes($r);
+            self::assertLessThan(3500, $r['elapsed_ms'], "$engine: both addresses given up together, long before the 8 s connect timeout");
+            self::assertSame('connect', $r['auth']['stage'], $engine);
+            $f = $r['auth']['findings'][0] ?? ['code' => null, 'evidence' => []];
+            self::assertSame('port_filtered', $f['code'], $engine);
+            self::assertSame('ETIMEDOUT', $f['evidence']['errno'] ?? null, $engine);
+            self::assertTrue($f['evidence']['gave_up_early'] ?? null, "$engine: the session's finding says it was given up early");
+            self::assertStringNotContainsString('()', $f['detail'], "$engine: no empty placeholder");
         }
     }
 

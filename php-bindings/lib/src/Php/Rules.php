@@ -130,7 +130,7 @@ final class Rules
      *
      * @return array<string, bool|int>
      */
-    private static function earlyEvidence(Reach $reach, string $address): array
+    public static function earlyEvidence(Reach $reach, string $address): array
     {
         $ev = ['gave_up_early' => true];
         $ms = $reach->answerMs($address);

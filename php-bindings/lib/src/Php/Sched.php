@@ -21,18 +21,30 @@ final class Sched
      */
     public static function wait($stream, string $dir, float $deadline): bool
     {
+        return self::waitAny([$stream], $dir, $deadline) !== null;
+    }
+
+    /**
+     * Waits until one of $streams is ready, or $deadline passes: the key
+     * of a ready stream, null when none became ready in time.
+     *
+     * @param array<array-key, resource> $streams
+     */
+    public static function waitAny(array $streams, string $dir, float $deadline): int|string|null
+    {
         if (\Fiber::getCurrent() !== null) {
-            return (bool) \Fiber::suspend([$stream, $dir, $deadline]);
+            $key = \Fiber::suspend([$streams, $dir, $deadline]);
+            return is_int($key) || is_string($key) ? $key : null;
         }
         $left = $deadline - self::now();
         if ($left <= 0) {
-            return false;
+            return null;
         }
-        $r = $dir === 'r' ? [$stream] : [];
-        $w = $dir === 'w' ? [$stream] : [];
+        $r = $dir === 'r' ? $streams : [];
+        $w = $dir === 'w' ? $streams : [];
         $e = null;
         $n = @stream_select($r, $w, $e, (int) $left, (int) (($left - (int) $left) * 1e6));
-        return is_int($n) && $n > 0;
+        return is_int($n) && $n > 0 ? array_key_first($r + $w) : null;
     }
 
     public static function now(): float
@@ -61,7 +73,7 @@ final class Sched
      */
     public static function run(array $tasks, float $deadline): void
     {
-        /** @var array<int, array{\Fiber<mixed, mixed, mixed, mixed>, resource, string, float}> $waiting */
+        /** @var array<int, array{\Fiber<mixed, mixed, mixed, mixed>, array<array-key, resource>, string, float}> $waiting */
         $waiting = [];
         foreach ($tasks as $i => $task) {
             $f = new \Fiber($task);
@@ -71,13 +83,18 @@ final class Sched
             }
         }
         while ($waiting !== []) {
-            $r = $w = [];
+            // One select over every stream of every waiting task; $owner
+            // maps a select slot back to its task and that task's key.
+            $r = $w = $owner = [];
             $next = INF;
-            foreach ($waiting as $i => [, $s, $dir, $dl]) {
-                if ($dir === 'r') {
-                    $r[$i] = $s;
-                } else {
-                    $w[$i] = $s;
+            foreach ($waiting as $i => [, $streams, $dir, $dl]) {
+                foreach ($streams as $key => $stream) {
+                    $owner[] = [$i, $key];
+                    if ($dir === 'r') {
+                        $r[count($owner) - 1] = $stream;
+                    } else {
+                        $w[count($owner) - 1] = $stream;
+                    }
                 }
                 $next = min($next, $dl);
             }
@@ -87,17 +104,21 @@ final class Sched
             if ($r !== [] || $w !== []) {
                 $n = @stream_select($r, $w, $e, (int) $left, (int) (($left - (int) $left) * 1e6));
                 if (is_int($n) && $n > 0) {
-                    $ready = array_keys($r + $w);
+                    foreach (array_keys($r + $w) as $slot) {
+                        [$i, $key] = $owner[$slot];
+                        $ready[$i] ??= $key;
+                    }
                 }
+            } elseif ($left > 0) {
+                usleep((int) ($left * 1e6));
             }
             $now = self::now();
             foreach ($waiting as $i => [$f, , , $dl]) {
-                $isReady = in_array($i, $ready, true);
-                if (!$isReady && $now < $dl) {
+                if (!array_key_exists($i, $ready) && $now < $dl) {
                     continue;
                 }
                 unset($waiting[$i]);
-                $req = $f->resume($isReady);
+                $req = $f->resume($ready[$i] ?? null);
                 if (!$f->isTerminated() && is_array($req)) {
                     $waiting[$i] = [$f, $req[0], $req[1], min((float) $req[2], $deadline + 0.05)];
                 }

@@ -28,7 +28,7 @@ final class SendState
     public ?string $authMechanism = null;
     public ?string $error = null;
     public ?Wire $wire = null;
-    /** @var array{string, ?string}|null */
+    /** @var array{string, ?string, bool}|null state, errno name, given up early */
     public ?array $connectFailure = null;
 
     private ?float $since = null;

@@ -30,13 +30,13 @@ final class Sender
         foreach ($dns['addresses'] as $a) {
             $net->reach?->add($c->host, $a['address']);
         }
-        foreach ($dns['addresses'] as $a) {
-            [$w, $state, $errno] = Wire::connect($a['address'], $c->port, min($deadline, Sched::now() + $net->connectTimeout), $t0, $net->reach);
-            $s->address = $a['address'];
-            if ($w !== null) {
-                break;
-            }
-            $s->connectFailure = [$state, $errno];
+        // Every address at once; when all fail, the last one's failure is
+        // the session's, as when PHP tries them in turn.
+        $addresses = array_column($dns['addresses'], 'address');
+        [$w, $winner, $tried] = Wire::connectFirst($addresses, $c->port, min($deadline, Sched::now() + $net->connectTimeout), $t0, $net->reach);
+        $s->address = $winner ?? ($addresses === [] ? $s->address : $addresses[count($addresses) - 1]);
+        if ($w === null && isset($tried[$s->address])) {
+            $s->connectFailure = [$tried[$s->address][0], $tried[$s->address][1], $tried[$s->address][3]];
         }
         if ($dns['addresses'] === []) {
             $s->stage = 'dns';
@@ -46,13 +46,17 @@ final class Sender
         }
         if ($w === null) {
             $s->stage = 'connect';
-            [$state, $errno] = $s->connectFailure ?? ['error', null];
+            [$state, $errno, $early] = $s->connectFailure ?? ['error', null, false];
             $s->error = 'connect: ' . ($errno ?? $state);
             $code = ['filtered' => 'port_filtered', 'refused' => 'port_refused', 'blocked_local' => 'port_blocked_local',
                 'unreachable' => 'host_unreachable'][$state] ?? null;
             if ($code !== null) {
+                $ev = ['address' => $s->address, 'errno' => (string) $errno, 'state' => $state];
+                if ($early && $net->reach !== null) {
+                    $ev += Rules::earlyEvidence($net->reach, $s->address);
+                }
                 $s->add($code, ['address' => $s->address, 'errno' => $errno, 'ms' => (int) ((Sched::now() - $t0) * 1000),
-                    'alternatives' => '']);
+                    'alternatives' => ''], $ev);
             }
             return $s->result($t0);
         }

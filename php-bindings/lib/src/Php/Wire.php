@@ -46,47 +46,80 @@ final class Wire
      */
     public static function connect(string $address, int $port, float $deadline, float $t0, ?Reach $reach = null): array
     {
-        $hp = str_contains($address, ':') ? "[$address]:$port" : "$address:$port";
+        [$w, , $tried] = self::connectFirst([$address], $port, $deadline, $t0, $reach);
+        [$state, $errno, $ms, $early] = $tried[$address];
+        return [$w, $state, $errno, $ms, $early];
+    }
+
+    /**
+     * Connects to every address at once, as the extension's connector does:
+     * the first to connect wins and the others are closed, so a dropped
+     * first address costs no more than the wait on it. Returns [Wire|null,
+     * the winner's address|null, address => [state, errno name|null, ms,
+     * given up early] for each address that ended (not the winner's
+     * abandoned rivals)].
+     *
+     * @param list<string> $addresses
+     * @return array{0: ?Wire, 1: ?string, 2: array<string, array{0: string, 1: ?string, 2: float, 3: bool}>}
+     */
+    public static function connectFirst(array $addresses, int $port, float $deadline, float $t0, ?Reach $reach = null): array
+    {
         $start = Sched::now();
-        $errno = 0;
-        $errstr = '';
-        $s = @stream_socket_client("tcp://$hp", $errno, $errstr, max(0.001, $deadline - $start),
-            STREAM_CLIENT_CONNECT | STREAM_CLIENT_ASYNC_CONNECT, stream_context_create());
         $ms = static fn (): float => round((Sched::now() - $start) * 1000, 1);
-        if ($s === false) {
-            $name = Errno::name((int) $errno);
-            return [null, Errno::state($name), $name, $ms(), false];
+        $tried = [];
+        $pending = [];
+        foreach ($addresses as $k => $address) {
+            $hp = str_contains($address, ':') ? "[$address]:$port" : "$address:$port";
+            $errno = 0;
+            $errstr = '';
+            $s = @stream_socket_client("tcp://$hp", $errno, $errstr, max(0.001, $deadline - $start),
+                STREAM_CLIENT_CONNECT | STREAM_CLIENT_ASYNC_CONNECT, stream_context_create());
+            if ($s === false) {
+                $name = Errno::name((int) $errno);
+                $tried[$address] = [Errno::state($name), $name, $ms(), false];
+                continue;
+            }
+            stream_set_blocking($s, false);
+            $pending[$k] = $s;
         }
-        stream_set_blocking($s, false);
-        for (;;) {
+        while ($pending !== []) {
             // Without a board: one wait for the whole timeout. With one: from
             // Reach::MINIMUM on, look at the board every 250 ms.
             $until = $reach === null ? $deadline : min($deadline, max(Sched::now() + 0.25, $start + Reach::MINIMUM));
-            if (Sched::wait($s, 'w', $until)) {
-                break;
+            $k = Sched::waitAny($pending, 'w', $until);
+            if (is_int($k) && isset($pending[$k])) {
+                $s = $pending[$k];
+                unset($pending[$k]);
+                $address = $addresses[$k];
+                $err = Errno::pending($s);
+                if ($err === 0) {
+                    $reach?->answered($address, $ms());
+                    $tried[$address] = ['open', null, $ms(), false];
+                    foreach ($pending as $rival) {
+                        fclose($rival);
+                    }
+                    return [new self($s, $t0), $address, $tried];
+                }
+                fclose($s);
+                $name = $err > 0 ? Errno::name($err) : null;
+                if ($name === 'ECONNREFUSED') {
+                    $reach?->answered($address, $ms());
+                }
+                $tried[$address] = [$name === null ? 'error' : Errno::state($name), $name, $ms(), false];
+                continue;
             }
             $now = Sched::now();
-            if ($now >= $deadline) {
-                fclose($s);
-                return [null, 'filtered', 'ETIMEDOUT', $ms(), false];
-            }
-            $patience = $reach?->patience($address);
-            if ($patience !== null && $now - $start >= $patience) {
-                fclose($s);
-                return [null, 'filtered', 'ETIMEDOUT', $ms(), true];
+            foreach ($pending as $k => $s) {
+                $patience = $reach?->patience($addresses[$k]);
+                $early = $now < $deadline && $patience !== null && $now - $start >= $patience;
+                if ($now >= $deadline || $early) {
+                    fclose($s);
+                    unset($pending[$k]);
+                    $tried[$addresses[$k]] = ['filtered', 'ETIMEDOUT', $ms(), $early];
+                }
             }
         }
-        $err = Errno::pending($s);
-        if ($err !== 0) {
-            fclose($s);
-            $name = $err > 0 ? Errno::name($err) : null;
-            if ($name === 'ECONNREFUSED') {
-                $reach?->answered($address, $ms());
-            }
-            return [null, $name === null ? 'error' : Errno::state($name), $name, $ms(), false];
-        }
-        $reach?->answered($address, $ms());
-        return [new self($s, $t0), 'open', null, $ms(), false];
+        return [null, null, $tried];
     }
 
     public function close(): void
