@@ -130,6 +130,36 @@ TEST(Catalog, MissingPlaceholdersBecomeEmpty) {
   EXPECT_EQ(g.detail, "a port 25 answered 421: t");
 }
 
+TEST(Catalog, SilenceWords) {
+  // A kernel timeout is called one; an early verdict gives its grounds.
+  EXPECT_EQ(silence_words(10003.4, false, 6, std::nullopt), "ETIMEDOUT after 10003 ms");
+  EXPECT_EQ(silence_words(2001.2, true, 2, 3.6),
+            "2 SYNs unanswered in 2001 ms, while the same address answered another port within 4 ms; not waited out");
+  EXPECT_EQ(silence_words(2001.0, true, 3, 0.2),
+            "3 SYNs unanswered in 2001 ms, while the same address answered another port in under 1 ms; not waited out");
+  EXPECT_EQ(silence_words(3002.0, true, 0, std::nullopt),
+            "no answer in 3002 ms, while another address of the host answered; not waited out");
+  const Finding f = make_finding("port_filtered",
+                                 {{"address", "192.0.2.25"}, {"port", "587"},
+                                  {"silence", silence_words(2001.0, true, 2, 1.0)}},
+                                 {});
+  EXPECT_EQ(f.detail,
+            "Connections to 192.0.2.25 port 587 get no answer at all (2 SYNs unanswered in 2001 ms, while the same "
+            "address answered another port within 1 ms; not waited out).");
+}
+
+TEST(Catalog, BlockedByRouter) {
+  EXPECT_EQ(blocked_by_router("203.0.113.2"), "by a router on the way (203.0.113.2)");
+  EXPECT_EQ(blocked_by_router(""), "by a router on the way");
+  const Finding f = make_finding("port_blocked_upstream",
+                                 {{"address", "192.0.2.25"}, {"port", "25"}, {"at", blocked_by_router("203.0.113.2")},
+                                  {"how", ": the router answered ICMP type 3 code 13 (prohibited)"}},
+                                 {});
+  EXPECT_EQ(f.detail,
+            "Port 25 to 192.0.2.25 is blocked by a router on the way (203.0.113.2): the router answered ICMP type 3 "
+            "code 13 (prohibited).");
+}
+
 TEST(Catalog, UnknownCode) {
   const Finding f = make_finding("no_such_code", {{"a", "b"}}, {});
   EXPECT_EQ(f.code, "no_such_code");
