@@ -323,6 +323,14 @@ std::string silence_words(double ms, bool gave_up_early, int syns, std::optional
   return why + "; not waited out";
 }
 
+void add_early_evidence(std::vector<std::pair<std::string, EvidenceValue>>* evidence, int syns,
+                        std::optional<double> address_answered_ms) {
+  evidence->push_back({"gave_up_early", true});
+  if (syns > 0) evidence->push_back({"syns_unanswered", static_cast<int64_t>(syns)});
+  if (address_answered_ms)
+    evidence->push_back({"address_answered_ms", static_cast<int64_t>(std::llround(*address_answered_ms))});
+}
+
 std::string blocked_by_router(const std::string& router) {
   return router.empty() ? "by a router on the way" : "by a router on the way (" + router + ")";
 }

@@ -46,6 +46,11 @@ struct CatalogEntry {
 // (net/reach_board.h), on what grounds.
 std::string silence_words(double ms, bool gave_up_early, int syns, std::optional<double> address_answered_ms);
 
+// The evidence of a silence called a drop early: gave_up_early, and
+// syns_unanswered and address_answered_ms when known.
+void add_early_evidence(std::vector<std::pair<std::string, EvidenceValue>>* evidence, int syns,
+                        std::optional<double> address_answered_ms);
+
 // "{at}" of port_blocked_upstream when the hop was not located: "by a router
 // on the way (203.0.113.2)", naming the router when its ICMP did ("" when not).
 std::string blocked_by_router(const std::string& router);

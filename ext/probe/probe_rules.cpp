@@ -1,7 +1,6 @@
 // Rules that turn a probe's observations into findings. Texts live in
 // diagnose/catalog.cpp; here only what was seen and which code it means.
 #include <algorithm>
-#include <cmath>
 #include <map>
 #include <set>
 
@@ -139,9 +138,7 @@ std::vector<Finding> probe_findings(const ProbeResult& r) {
     if (p.gave_up_early) {
       // Not the kernel's ETIMEDOUT: the silence was judged a drop early
       // (net/reach_board.h); the evidence says on what grounds.
-      ev.push_back({"gave_up_early", true});
-      if (p.syns > 0) ev.push_back({"syns_unanswered", static_cast<int64_t>(p.syns)});
-      if (p.answered_ms) ev.push_back({"address_answered_ms", static_cast<int64_t>(std::llround(*p.answered_ms))});
+      add_early_evidence(&ev, p.syns, p.answered_ms);
     }
     if (p.blocked_at) {
       const BlockLocation& b = *p.blocked_at;

@@ -1,10 +1,7 @@
 // The finding for a test send: where it stopped and why, worded by the
 // catalog. No credential ever reaches a parameter here.
-#include <openssl/x509.h>
-
-#include <cmath>
-
 #include "smtp/send_test.h"
+#include "tls/certificate_check.h"
 #include "util/text.h"
 
 namespace smtpdiag {
@@ -57,19 +54,9 @@ std::vector<Finding> send_findings(const SendResult& r, const SendConfig& cfg) {
     // The certificate findings' words (tls/certificate_rules.cpp fills the
     // same from a whole chain; a session sees the leaf it refused).
     const CertificateInfo& leaf = *s.peer_certificate;
-    p["subject"] = leaf.subject;
-    p["issuer"] = leaf.issuer;
-    p["not_before"] = leaf.not_before;
-    p["not_after"] = leaf.not_after;
-    p["days_left"] = std::to_string(leaf.days_left);
-    p["days_ago"] = std::to_string(-leaf.days_left);
-    p["names"] = s.peer_names.empty() ? std::string("no names at all") : join(s.peer_names);
-    p["key"] = leaf.key_type + " " + std::to_string(leaf.key_bits) + " bits";
-    p["signature"] = leaf.signature_algorithm;
+    for (auto& [name, words] : certificate_words(leaf, s.peer_names)) p[name] = std::move(words);
     p["intermediate"] = "";
-    p["php_ca"] = !cfg.net.ca_file.empty()   ? cfg.net.ca_file
-                  : !cfg.net.ca_path.empty() ? cfg.net.ca_path
-                                             : std::string("OpenSSL default (") + X509_get_default_cert_file() + ")";
+    p["php_ca"] = ca_store_name(cfg.net.ca_file, cfg.net.ca_path);
     ev.push_back({"subject", leaf.subject});
     ev.push_back({"not_after", leaf.not_after});
     ev.push_back({"names", join(s.peer_names)});
@@ -101,11 +88,7 @@ std::vector<Finding> send_findings(const SendResult& r, const SendConfig& cfg) {
       e.push_back({"address", a.address.to_string()});
       e.push_back({"errno", errno_name(a.err)});
       e.push_back({"state", std::string(port_state_name(a.state))});
-      if (a.gave_up_early) {
-        e.push_back({"gave_up_early", true});
-        if (a.syns > 0) e.push_back({"syns_unanswered", static_cast<int64_t>(a.syns)});
-        if (a.answered_ms) e.push_back({"address_answered_ms", static_cast<int64_t>(std::llround(*a.answered_ms))});
-      }
+      if (a.gave_up_early) add_early_evidence(&e, a.syns, a.answered_ms);
       out.push_back(make_finding(code_for_state(a.state), q, e));
       break;
     }

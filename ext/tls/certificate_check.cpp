@@ -132,9 +132,7 @@ CertificateReport run_certificate_check(const CertificateCheckConfig& cfg) {
   pc.implicit_tls_ports = mode == "implicit" ? std::vector<uint16_t>{cfg.port} : std::vector<uint16_t>{};
   if (cfg.sni) pc.sni = cfg.sni;
   rep.probe = run_probe(pc);
-  rep.php_ca = !cfg.php_ca_file.empty() ? cfg.php_ca_file
-               : !cfg.php_ca_path.empty() ? cfg.php_ca_path
-                                          : std::string("OpenSSL default (") + X509_get_default_cert_file() + ")";
+  rep.php_ca = ca_store_name(cfg.php_ca_file, cfg.php_ca_path);
 
   const PortResult* chosen = nullptr;
   for (const auto& p : rep.probe.ports)
@@ -158,11 +156,15 @@ CertificateReport run_certificate_check(const CertificateCheckConfig& cfg) {
   return rep;
 }
 
+std::string ca_store_name(const std::string& ca_file, const std::string& ca_path) {
+  if (!ca_file.empty()) return ca_file;
+  if (!ca_path.empty()) return ca_path;
+  return std::string("OpenSSL default (") + X509_get_default_cert_file() + ")";
+}
+
 void fill_certificate_report(const PortResult& chosen, const CertificateCheckConfig& cfg, CertificateReport* out) {
   CertificateReport& rep = *out;
-  rep.php_ca = !cfg.php_ca_file.empty() ? cfg.php_ca_file
-               : !cfg.php_ca_path.empty() ? cfg.php_ca_path
-                                          : std::string("OpenSSL default (") + X509_get_default_cert_file() + ")";
+  rep.php_ca = ca_store_name(cfg.php_ca_file, cfg.php_ca_path);
   if (rep.mode.empty() && chosen.tls) rep.mode = chosen.tls->mode;
   rep.connected = true;
   rep.address = chosen.address.to_string();

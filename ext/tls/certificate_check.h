@@ -65,6 +65,16 @@ CertificateReport run_certificate_check(const CertificateCheckConfig& config);
 void fill_certificate_report(const PortResult& port, const CertificateCheckConfig& config,
                              CertificateReport* report);
 
+// How the CA store PHP verifies with is named in findings: the file, the
+// directory, or "OpenSSL default (/usr/lib/ssl/cert.pem)".
+std::string ca_store_name(const std::string& ca_file, const std::string& ca_path);
+
+// The words a certificate finding fills from the leaf ({subject}, {issuer},
+// {not_before}, {not_after}, {days_left}, {days_ago}, {names}, {key},
+// {signature}); certificate_findings() adds what only a whole report knows.
+std::map<std::string, std::string> certificate_words(const CertificateInfo& leaf,
+                                                     const std::vector<std::string>& names);
+
 // Rules over a report (tls/certificate_rules.cpp).
 std::vector<Finding> certificate_findings(const CertificateReport& report,
                                           const CertificateCheckConfig& config);

@@ -28,31 +28,38 @@ bool pattern_covers(const std::string& pattern, const std::string& host) {
 
 }  // namespace
 
-std::vector<Finding> certificate_findings(const CertificateReport& r, const CertificateCheckConfig& cfg) {
-  std::vector<Finding> out;
-  if (r.chain.empty()) return out;
-  const CertificateInfo& leaf = r.chain[0];
-  std::map<std::string, std::string> params = {
-      {"host", cfg.probe.host},
-      {"port", std::to_string(cfg.port)},
-      {"address", r.address},
+std::map<std::string, std::string> certificate_words(const CertificateInfo& leaf,
+                                                     const std::vector<std::string>& names) {
+  return {
       {"subject", leaf.subject},
       {"issuer", leaf.issuer},
       {"not_before", leaf.not_before},
       {"not_after", leaf.not_after},
       {"days_left", std::to_string(leaf.days_left)},
       {"days_ago", std::to_string(-leaf.days_left)},
-      {"names", r.covered_names.empty() ? std::string("no names at all") : join(r.covered_names)},
-      {"php_ca", r.php_ca},
-      {"protocol", r.protocol},
+      {"names", names.empty() ? std::string("no names at all") : join(names)},
       {"key", leaf.key_type + " " + std::to_string(leaf.key_bits) + " bits"},
       {"signature", leaf.signature_algorithm},
+  };
+}
+
+std::vector<Finding> certificate_findings(const CertificateReport& r, const CertificateCheckConfig& cfg) {
+  std::vector<Finding> out;
+  if (r.chain.empty()) return out;
+  const CertificateInfo& leaf = r.chain[0];
+  std::map<std::string, std::string> params = certificate_words(leaf, r.covered_names);
+  params.insert({
+      {"host", cfg.probe.host},
+      {"port", std::to_string(cfg.port)},
+      {"address", r.address},
+      {"php_ca", r.php_ca},
+      {"protocol", r.protocol},
       {"verify_error", r.system.error},
       {"php_error", r.php.error},
       {"warn_days", std::to_string(cfg.warn_days)},
       {"versions", r.protocol},
       {"intermediate", ""},
-  };
+  });
   if (r.tls_versions.size() > 1) {
     std::string v;
     for (size_t i = 0; i < r.tls_versions.size(); ++i)
