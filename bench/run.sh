@@ -233,7 +233,7 @@ chmod 755 "$work"/*
 lab_is_up() {
   local ns
   for ns in "${LAB_NAMESPACES[@]}"; do lab_ns_exists "$ns" || return 1; done
-  [[ -r "$CA" ]] && ip netns exec "$LAB_NS_SERVER" ss -Htln 2>/dev/null | grep -q '198.51.100.25:587'
+  [[ -r "$CA" ]] && lab_listening "$LAB_NS_SERVER" 198.51.100.25:587
 }
 if lab_is_up; then
   log "the lab is up: using it (and leaving it up)"

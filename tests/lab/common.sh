@@ -42,7 +42,13 @@ lab_check_dir() {
   LAB_DIR=$d
 }
 
-lab_ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qx -- "$1"; }
+# Under `set -o pipefail` a `producer | grep -q` fails at random: grep exits at
+# its first match, and the producer's next write dies of SIGPIPE (status 141).
+# `ss -Htln` in sd-server writes about 6 KB in two writes, so a check of one
+# listener failed two times in three. These read all of their input.
+lab_ns_exists() { ip netns list 2>/dev/null | awk -v n="$1" '$1 == n { f = 1 } END { exit !f }'; }
+# lab_listening NS ADDR:PORT: is something listening there (TCP)?
+lab_listening() { ip netns exec "$1" ss -Htln 2>/dev/null | awk -v a="$2" '$4 == a { f = 1 } END { exit !f }'; }
 
 # Run a command in a namespace.
 lab_in() { local ns=$1; shift; ip netns exec "$ns" "$@"; }

@@ -16,7 +16,7 @@ shift
 [[ "$so" == /* ]] || so=$PWD/$so
 cases=("$@")
 root=$LAB_DIR/certs/root.pem
-if [[ ! -s "$root" ]] || ! ip netns exec "$LAB_NS_SERVER" ss -Htln 2>/dev/null | awk '{print $4}' | grep -qxF 198.51.100.26:3113; then
+if [[ ! -s "$root" ]] || ! lab_listening "$LAB_NS_SERVER" 198.51.100.26:3113; then
   echo "not ok - lab is not up with the certificate matrix (run: tests/lab/lab.sh up)"
   echo "lab cert cases: 0 passed, 1 failed"
   exit 1

@@ -94,7 +94,7 @@ lab_ns_exists "$LAB_NS_CLIENT" && [[ -r "$LAB_DIR/certs/root.pem" ]] || fail_ear
 dmarc_ok() {
   timeout 10 ip netns exec "$LAB_NS_CLIENT" php -n -r 'exit(in_array("v=DMARC1; p=none; rua=mailto:postmaster@ok.lab.test", array_column(dns_get_record("_dmarc.ok.lab.test", DNS_TXT) ?: [], "txt"), true) ? 0 : 1);'
 }
-ports_ok() { ip netns exec "$LAB_NS_SERVER" ss -Htln | grep -q '198.51.100.25:2527'; }
+ports_ok() { lab_listening "$LAB_NS_SERVER" 198.51.100.25:2527; }
 ready=0
 for try in 1 2 3; do
   dmarc_ok && ports_ok && { ready=1; break; }

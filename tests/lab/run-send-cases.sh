@@ -25,7 +25,7 @@ matrix=(
   cert_expired
 )
 passed=0 failed=0
-if ! ip netns list 2>/dev/null | grep -qw "$LAB_NS_CLIENT" || [[ ! -r "$LAB_DIR/certs/root.pem" ]]; then
+if ! lab_ns_exists "$LAB_NS_CLIENT" || [[ ! -r "$LAB_DIR/certs/root.pem" ]]; then
   echo "not ok - the lab is not up (run tests/lab/lab.sh up)"
   echo "lab send cases: 0 passed, 1 failed"
   exit 1

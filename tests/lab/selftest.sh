@@ -138,7 +138,7 @@ probe baseline "${C[@]}" \
 probe --timeout 2 silent "banner:$S4:2606=timeout" "banner:$S4:2601=timeout"
 sleep 0.3
 silent_conn=$(awk '$3=="198.51.100.26:2606" && $5=="ACCEPT" {print $2}' "$LAB_DIR/scriptsmtp.log" | tail -1)
-if [[ -n "$silent_conn" ]] && ! awk -v c="$silent_conn" '$2==c && $5=="RECV"' "$LAB_DIR/scriptsmtp.log" | grep -q .; then
+if [[ -n "$silent_conn" ]] && ! awk -v c="$silent_conn" '$2==c && $5=="RECV"' "$LAB_DIR/scriptsmtp.log" | grep . >/dev/null; then
   pass "scriptsmtp log: silent connection $silent_conn logged, no command received"
 else
   fail "scriptsmtp log: silent connection not logged as expected ($silent_conn)"
@@ -200,7 +200,7 @@ probe --sdlab "${TO[@]}" "user_block_587(as $LAB_USER)" "tcp:$M4:587=timeout" "t
 probe "${TO[@]}" "user_block_587(as root)" "tcp:$M4:587=open" "tcp:$M6:587=open"
 if bash "$FAULT" clear user_block_587 >/dev/null 2>&1; then pass "user_block_587: cleared"; else fail "user_block_587: clear"; fi
 check "fault.sh with: runs the command with the fault, then clears it" bash -c \
-  "bash '$FAULT' with local_drop_465 -- bash -c \"bash '$FAULT' list | grep -q '^local_drop_465 .*APPLIED'\" && ! bash '$FAULT' list | grep -q APPLIED"
+  "bash '$FAULT' with local_drop_465 -- bash -c \"bash '$FAULT' list | grep '^local_drop_465 .*APPLIED' >/dev/null\" && ! bash '$FAULT' list | grep APPLIED >/dev/null"
 check "fault.sh with: passes the command's status on" bash -c "bash '$FAULT' with -- false; [[ \$? -eq 1 ]]"
 fault_case dns_down "${TO[@]}" dns_down \
   "dns:$D4:mail.lab.test:A=timeout" "dnstcp:$D4:mail.lab.test:A=timeout" \
@@ -214,7 +214,7 @@ check "fault.sh list shows both" bash -c "[[ \$(bash '$FAULT' list | grep -c APP
 check "clear local_drop_465 only" bash "$FAULT" clear local_drop_465
 probe "${TO[@]}" stacked "tcp:$M4:465=open" "tcp:$M4:587=ECONNREFUSED"
 check "clear (all)" bash "$FAULT" clear
-check "no fault table left" bash -c "! bash '$FAULT' list | grep -q APPLIED"
+check "no fault table left" bash -c "! bash '$FAULT' list | grep APPLIED >/dev/null"
 check "apply of an unknown fault fails" bash -c "! bash '$FAULT' apply no_such_fault"
 
 # ---------------------------------------------------------------------------

@@ -74,7 +74,7 @@ lab_group=()
 if [[ ${SMTPDIAG_SKIP_LAB:-0} == 1 ]]; then
   echo "lab: left out by SMTPDIAG_SKIP_LAB=1 (not counted)"
   lab_group=(--exclude-group lab)
-elif ! ip netns list 2>/dev/null | grep -q '^sd-client'; then
+elif ! ip netns list 2>/dev/null | grep '^sd-client' >/dev/null; then
   if [[ $(id -u) -eq 0 ]]; then
     section "bringing the lab up"
     if timeout 300 bash tests/lab/lab.sh up >"$work/lab-up.log" 2>&1; then

@@ -85,7 +85,7 @@ trap cleanup EXIT
 trap 'exit 143' INT TERM
 
 # ---------------------------------------------------------------- the lab
-if ! ip netns list | grep -qw "$NS" || [[ ! -f $LAB_DIR/.smtpdiag-lab ]]; then
+if ! ip netns list | grep -w "$NS" >/dev/null || [[ ! -f $LAB_DIR/.smtpdiag-lab ]]; then
   log "lab not up: starting it"
   if timeout 120 bash "$REPO/tests/lab/lab.sh" up >"$OUT/lab-up.log" 2>&1; then
     LAB_STARTED=1

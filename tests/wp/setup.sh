@@ -19,11 +19,11 @@ PKGS=(mariadb-server mariadb-client chromium fonts-dejavu-core php8.2-cli php8.2
       php8.2-gd php8.2-xml php8.2-mbstring php8.2-intl gettext nftables iproute2 util-linux composer unzip)
 missing=()
 for p in "${PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep "install ok installed" >/dev/null || missing+=("$p")
 done
 command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 wp_missing=0
-dpkg-query -W -f='${Status}' wordpress 2>/dev/null | grep -q "install ok installed" || wp_missing=1
+dpkg-query -W -f='${Status}' wordpress 2>/dev/null | grep "install ok installed" >/dev/null || wp_missing=1
 if (( ${#missing[@]} )) || (( wp_missing )); then
   apt-get update -q
   (( ${#missing[@]} )) && apt-get install -y -q --no-install-recommends "${missing[@]}"
