@@ -26,6 +26,11 @@ struct DiagnoseRun::State {
     if (cfg.session.encryption == Encryption::Tls && cfg.port != 465) pc.implicit_tls_ports.push_back(cfg.port);
     pc.tls = true;
     pc.trace = true;
+    // The configured port gets as long to greet (or to answer the implicit
+    // handshake) as the session below: a port that never greets is named
+    // when the session gives up, not at the deadline.
+    pc.first_answer_ports = {cfg.port};
+    pc.first_answer_timeout = net.connect_timeout;
     probe = std::make_unique<ProbeRun>(loop, pc, deadline);
     probe->start();
 
@@ -41,6 +46,8 @@ struct DiagnoseRun::State {
       ic.implicit_tls_ports = {cfg.port};
       ic.tls = true;
       ic.trace = false;
+      ic.first_answer_ports = {cfg.port};
+      ic.first_answer_timeout = net.connect_timeout;
       implicit_probe = std::make_unique<ProbeRun>(loop, ic, deadline);
       implicit_probe->start();
     }

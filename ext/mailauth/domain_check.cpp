@@ -170,6 +170,9 @@ void DomainCheck::State::start() {
       so.try_starttls = false;  // only the first EHLO reply is needed
       so.implicit_tls = cfg.relay_implicit_tls && relay_ctx;
       so.tls_ctx = relay_ctx.get();
+      // A relay that never greets is given up when diagnose's session and
+      // probe give up on it, not a second later.
+      so.first_answer_timeout = cfg.net.connect_timeout;
       relay_session = std::make_unique<ProbeSession>(
           loop, std::move(cr.fd), relay_deadline, so, [&](SmtpObservation&& obs, std::optional<TlsObservation>&&) {
             if (obs.ehlo && obs.ehlo->seen_ip) {

@@ -198,6 +198,9 @@ void ProbeRun::State::on_connect(Target& t, ConnectOutcome&& o) {
         std::find(cfg_.implicit_tls_ports.begin(), cfg_.implicit_tls_ports.end(), t.port) !=
         cfg_.implicit_tls_ports.end();
     so.tls_ctx = tls_ctx_.get();
+    if (std::find(cfg_.first_answer_ports.begin(), cfg_.first_answer_ports.end(), t.port) !=
+        cfg_.first_answer_ports.end())
+      so.first_answer_timeout = cfg_.first_answer_timeout;
     if (is_dns_name(cfg_.host)) {
       std::string name = cfg_.host;
       if (!name.empty() && name.back() == '.') name.pop_back();

@@ -40,6 +40,13 @@ struct ProbeConfig {
   int tls_max_version = 0;         // 0: OpenSSL's highest (see TlsClientOptions)
   bool trace = true;
   int max_hops = 12;
+  // Ports whose server must say something first (the greeting, or its side
+  // of the implicit-TLS handshake) within first_answer_timeout seconds of
+  // the connect; the others may take until the deadline. smtpdiag_diagnose
+  // holds the configured port to what its session allows (a connect
+  // timeout), so a port that never greets is not waited on twice as long.
+  std::vector<uint16_t> first_answer_ports;
+  double first_answer_timeout = 0;
   // Where CA stores and TLS contexts are kept between calls (the
   // extension's per-thread cache); null: built for this call alone. Every
   // configuration that embeds a ProbeConfig passes it on.

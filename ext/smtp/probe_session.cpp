@@ -41,10 +41,22 @@ void ProbeSession::start() {
     tls_ = TlsObservation{};
     tls_->mode = "implicit";
     conn_->start_tls(opt_.tls_ctx, opt_.sni, opt_.verify_host);
-    return;
+  } else {
+    set_state(State::Greeting);
+    conn_->start_plain();
   }
-  set_state(State::Greeting);
-  conn_->start_plain();
+  if (opt_.first_answer_timeout > 0 && !finished_) {
+    first_answer_pending_ = true;
+    conn_->expect_reply_by(Deadline::after(opt_.first_answer_timeout).at(),
+                           state_ == State::Tls ? "TLS handshake" : "greeting");
+  }
+}
+
+// The server has spoken: from here on only the call's deadline bounds it.
+void ProbeSession::first_answer_came() {
+  if (!first_answer_pending_) return;
+  first_answer_pending_ = false;
+  conn_->expect_reply_by(TimePoint::max(), "answer from the server");
 }
 
 void ProbeSession::send_ehlo() {
@@ -53,6 +65,7 @@ void ProbeSession::send_ehlo() {
 }
 
 void ProbeSession::on_tls_ready() {
+  first_answer_came();
   tls_->ok = true;
   tls_->protocol = conn_->tls()->protocol();
   tls_->cipher = conn_->tls()->cipher();
@@ -82,6 +95,7 @@ void ProbeSession::on_reply(const SmtpReply& r) {
   obs_.last_reply = r.text();
   switch (state_) {
     case State::Greeting:
+      first_answer_came();
       obs_.greeted = true;
       obs_.banner_code = r.code;
       obs_.banner = r.text();

@@ -52,6 +52,10 @@ struct ProbeSessionOptions {
   SSL_CTX* tls_ctx = nullptr;  // null: no TLS attempted
   std::string sni;             // DNS name or empty
   std::string verify_host;     // name checked against the certificate
+  // Seconds the server has to say something first (its greeting, or its
+  // side of the implicit-TLS handshake) from the start; 0: until the
+  // deadline. After that first answer only the deadline counts.
+  double first_answer_timeout = 0;
 };
 
 class ProbeSession {
@@ -73,6 +77,7 @@ class ProbeSession {
   void on_tls_ready();
   void on_failure(ConnError e, const std::string& why);
   void send_ehlo();
+  void first_answer_came();
   void finish();
   static const char* stage_name(State s);
 
@@ -84,6 +89,7 @@ class ProbeSession {
   SmtpObservation obs_;
   std::optional<TlsObservation> tls_;
   TimePoint ehlo_sent_{};
+  bool first_answer_pending_ = false;  // first_answer_timeout's timer is running
   bool finished_ = false;
 };
 

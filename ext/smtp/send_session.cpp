@@ -73,6 +73,7 @@ void SendSession::start() {
     obs_.tls_mode = "implicit";
     set_state(State::Tls);
     conn_->start_tls(opt_.tls_ctx, opt_.sni, opt_.verify_host);
+    if (!finished_) expect("TLS handshake");
     return;
   }
   set_state(State::Banner);
@@ -261,6 +262,9 @@ void SendSession::on_reply(const SmtpReply& r) {
       obs_.tls_mode = "starttls";
       set_state(State::Tls);
       conn_->start_tls(opt_.tls_ctx, opt_.sni, opt_.verify_host);
+      // The handshake is a phase of its own, not the rest of the STARTTLS
+      // reply's.
+      if (!finished_) expect("TLS handshake");
       return;
     case State::AuthPlain:
     case State::AuthLoginPass:

@@ -272,6 +272,44 @@ TEST(ProbeSession, TimeoutAfterTheGreetingIsPlainTimeout) {
   EXPECT_EQ(h.result.obs.stage, "ehlo");
 }
 
+// first_answer_timeout (diagnose's configured port): the greeting must come
+// within it; once the server has spoken, only the deadline counts.
+TEST(ProbeSession, FirstAnswerTimeoutEndsTheGreetingWait) {
+  Harness h;
+  h.options.first_answer_timeout = 0.2;
+  ASSERT_TRUE(h.run(2.0, 2.5));
+  EXPECT_EQ(h.result.obs.error_code, "greeting_timeout");
+  EXPECT_EQ(h.result.obs.stage, "greeting");
+  EXPECT_GE(h.elapsed_ms, 200.0);
+  EXPECT_LT(h.elapsed_ms, 1000.0);
+}
+
+TEST(ProbeSession, FirstAnswerTimeoutDoesNotBoundWhatFollowsTheGreeting) {
+  Harness h;
+  h.options.first_answer_timeout = 0.1;
+  h.peer->send("220 mx.test\r\n");  // then never answers EHLO
+  ASSERT_TRUE(h.run(0.5, 1.0));
+  EXPECT_EQ(h.result.obs.error_code, "timeout");
+  EXPECT_EQ(h.result.obs.stage, "ehlo");
+  EXPECT_GE(h.elapsed_ms, 500.0);
+}
+
+TEST(ProbeSession, FirstAnswerTimeoutBoundsTheImplicitHandshake) {
+  std::string err;
+  SslCtxPtr ctx = make_client_context(TlsClientOptions{}, &err);
+  ASSERT_TRUE(ctx) << err;
+  Harness h;
+  h.options.tls_ctx = ctx.get();
+  h.options.implicit_tls = true;
+  h.options.first_answer_timeout = 0.2;
+  ASSERT_TRUE(h.run(2.0, 2.5));  // the peer reads the ClientHello, says nothing
+  ASSERT_TRUE(h.result.tls.has_value());
+  EXPECT_FALSE(h.result.tls->ok);
+  EXPECT_EQ(h.result.obs.error_code, "timeout");
+  EXPECT_EQ(h.result.obs.stage, "tls");
+  EXPECT_LT(h.elapsed_ms, 1000.0);
+}
+
 TEST(ProbeSession, ServerClosingAtOnce) {
   Harness h;
   h.peer->shut();

@@ -370,7 +370,8 @@ function scenarios(): array {
         'encryption_expects_implicit_tls_nonstandard' => [
             'what' => 'valid.lab.test:3101 (implicit TLS on a port that is not 465) with encryption STARTTLS',
             'config' => cfg(['host' => 'valid.lab.test', 'port' => 3101, 'encryption' => 'starttls']), 'root' => 'encryption_expects_implicit_tls',
-            'check' => function (array $r) {
+            'check' => function (array $r, float $elapsed) {
+                check($elapsed < 5.0, sprintf('named when the session gave up on the greeting (connect_timeout 3 s), not at the 6 s deadline (%.2f s)', $elapsed), $elapsed);
                 check(($r['findings'][0]['evidence']['port'] ?? null) === 3101, 'evidence: port 3101', $r['findings'][0]['evidence']);
                 check(!in_array('smtp_greeting_timeout', [$r['root_cause']], true), 'not reported as a greeting timeout', $r['root_cause']);
                 $p = ports($r, 3101);
@@ -411,7 +412,8 @@ function scenarios(): array {
         'greeting_timeout' => [
             'what' => 'script.lab.test:2606 (accepts, never greets)',
             'config' => cfg(['host' => 'script.lab.test', 'port' => 2606]), 'root' => 'greeting_timeout',
-            'check' => function (array $r) {
+            'check' => function (array $r, float $elapsed) {
+                check($elapsed < 5.0, sprintf('named when the session gave up on the greeting (connect_timeout 3 s), not at the 6 s deadline (%.2f s)', $elapsed), $elapsed);
                 foreach (ports($r, 2606) as $p) check($p['state'] === 'open' && ($p['smtp']['banner_code'] ?? null) === null, "{$p['address']}:2606 open, no greeting", [$p['state'], $p['smtp']['banner_code'] ?? null]);
                 check(($r['findings'][0]['evidence']['port'] ?? null) === 2606, 'evidence: port 2606', $r['findings'][0]['evidence']);
             },

@@ -219,6 +219,31 @@ final class LabTest extends TestCase
         }
     }
 
+    /**
+     * The configured port is given as long to greet as the session (a
+     * connect timeout, 3 s), so both a port that never greets and a
+     * non-standard port that wants implicit TLS are named then, not at the
+     * call's 12 s deadline.
+     */
+    public function testAPortThatDoesNotGreetIsNamedWhenTheSessionGivesUp(): void
+    {
+        $opts = ['timeout' => 12, 'connect_timeout' => 3, 'family' => 'ipv4', 'api_hosts' => [], 'check_domain' => false,
+            'ca_file' => TestEnv::LAB_ROOT_CA];
+        $cases = [
+            'greeting_timeout' => ['host' => self::SCRIPT, 'port' => 2606, 'encryption' => 'starttls'],
+            'encryption_expects_implicit_tls' => ['host' => 'valid.lab.test', 'port' => 3101, 'encryption' => 'starttls'],
+        ];
+        foreach ($cases as $root => $cfg) {
+            [$n, $p] = self::both('diagnose', [$cfg, $opts]);
+            foreach (['native' => $n, 'php' => $p] as $engine => $r) {
+                self::codes($r);
+                self::assertSame($root, $r['root_cause'], "$engine, port {$cfg['port']}");
+                self::assertGreaterThanOrEqual(2900, $r['elapsed_ms'], "$engine, port {$cfg['port']}: not before the session gave up");
+                self::assertLessThan(6000, $r['elapsed_ms'], "$engine, port {$cfg['port']}: named when the session gave up, not at the 12 s deadline");
+            }
+        }
+    }
+
     public function testADropAtTheServerIsFilteredForBoth(): void
     {
         [$n, $p] = self::both('probe', [self::SCRIPT, ['ports' => [self::DROP_AT_SERVER], 'timeout' => 6, 'connect_timeout' => 4]]);

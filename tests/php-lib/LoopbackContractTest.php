@@ -242,6 +242,33 @@ final class LoopbackContractTest extends TestCase
         self::assertSame(['banner', ['greeting_timeout']], [$r->stage, $r->codes()]);
     }
 
+    /**
+     * phase_timeout bounds each wait on its own: a greeting that never comes,
+     * and an implicit-TLS handshake the server never answers, end after it
+     * (1 s), not at the call's 5 s deadline. The peer is a listening socket
+     * that never accepts: the kernel completes the connect, nothing answers.
+     */
+    public function testPhaseTimeoutEndsEachWaitBeforeTheDeadline(): void
+    {
+        $mute = stream_socket_server('tcp://127.0.0.1:0', $errno, $errstr);
+        self::assertNotFalse($mute, $errstr);
+        $port = (int) substr((string) strrchr((string) stream_socket_get_name($mute, false), ':'), 1);
+        try {
+            foreach (['none' => 'banner', 'tls' => 'connect'] as $encryption => $stage) {
+                $t = microtime(true);
+                $r = $this->d()->sendTest(['host' => '127.0.0.1', 'port' => $port, 'encryption' => $encryption],
+                    ['from' => 'a@example.test', 'to' => 'b@example.test'], ['timeout' => 5, 'phase_timeout' => 1]);
+                $took = microtime(true) - $t;
+                self::assertGreaterThanOrEqual(0.95, $took, "$encryption: not before the phase's second");
+                self::assertLessThan(2.5, $took, "$encryption: ended by phase_timeout, not the 5 s deadline");
+                self::assertFalse($r->ok, $encryption);
+                self::assertSame($stage, $r->stage, $encryption);
+            }
+        } finally {
+            fclose($mute);
+        }
+    }
+
     public function testTheMessageArrivesDotStuffed(): void
     {
         self::assertNotNull(self::$srv);

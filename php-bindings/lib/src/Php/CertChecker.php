@@ -12,8 +12,14 @@ namespace SmtpDiag\Php;
  */
 final class CertChecker
 {
-    /** @return array<string, mixed> smtpdiag_check_certificate()'s shape */
-    public static function run(string $host, int $port, Net $net, string $mode, ?string $sni, int $warnDays): array
+    /**
+     * $firstAnswer: seconds the server has to greet or answer the implicit
+     * handshake (diagnose's configured port); 0: until the deadline.
+     *
+     * @return array<string, mixed> smtpdiag_check_certificate()'s shape
+     */
+    public static function run(string $host, int $port, Net $net, string $mode, ?string $sni, int $warnDays,
+        float $firstAnswer = 0.0): array
     {
         $t0 = Sched::now();
         $deadline = $t0 + $net->timeout;
@@ -23,7 +29,7 @@ final class CertChecker
         $dns = Dns::resolve($host, $net->family);
         $row = null;
         foreach ($dns['addresses'] as $a) {
-            $row = Prober::port($a['address'], $a['family'], $port, $mode === 'implicit', true, $host, $sni ?? '', $net, $t0, $deadline);
+            $row = Prober::port($a['address'], $a['family'], $port, $mode === 'implicit', true, $host, $sni ?? '', $net, $t0, $deadline, $firstAnswer);
             if ($row['state'] === 'open' || Sched::now() >= $deadline) {
                 break;
             }

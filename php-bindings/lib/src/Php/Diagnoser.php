@@ -30,24 +30,29 @@ final class Diagnoser
         $env = self::environment();
         $ports = array_values(array_unique([...[25, 465, 587, 2525], $c->port]));
         $implicit = $c->encryption === 'tls' ? array_values(array_unique([465, $c->port])) : [465];
-        [$tasks, $collect] = Prober::plan($c->host, $net, $ports, $implicit, true, $t0, $deadline);
+        // The configured port gets as long to greet as the session (a connect
+        // timeout), so a port that never greets is named when the session
+        // gives up, not at the deadline (as the core does).
+        [$tasks, $collect] = Prober::plan($c->host, $net, $ports, $implicit, true, $t0, $deadline, [$c->port]);
         // A non-standard port set without implicit TLS (2465, 8465, ...) is
         // also tried with implicit TLS at the same time, so that a port that
         // wants SSL is told apart from one that never greets (as the core does).
         $collectImplicit = null;
         if (!in_array($c->port, [25, 465, 587, 2525], true) && $c->encryption !== 'tls') {
-            [$implicitTasks, $collectImplicit] = Prober::plan($c->host, $net, [$c->port], [$c->port], true, $t0, $deadline);
+            [$implicitTasks, $collectImplicit] = Prober::plan($c->host, $net, [$c->port], [$c->port], true, $t0, $deadline, [$c->port]);
             array_push($tasks, ...$implicitTasks);
         }
         /** @var \ArrayObject<string, array<string, mixed>|null> $out */
         $out = new \ArrayObject(['certificate' => null, 'auth' => null, 'send' => null, 'domain' => null]);
         if ($c->encryption !== 'none' && extension_loaded('openssl')) {
             $tasks[] = static function () use ($out, $c, $net, $warnDays): void {
-                $out['certificate'] = CertChecker::run($c->host, $c->port, $net, $c->encryption === 'tls' ? 'implicit' : 'starttls', null, $warnDays);
+                $out['certificate'] = CertChecker::run($c->host, $c->port, $net, $c->encryption === 'tls' ? 'implicit' : 'starttls', null, $warnDays,
+                    $net->connectTimeout);
             };
         }
         $tasks[] = static function () use ($out, $c, $net): void {
-            $out['auth'] = Sender::run($c, null, $net);
+            // A greeting that never comes is waited for as long as a connect (as the core does).
+            $out['auth'] = Sender::run($c, null, $net, $net->connectTimeout);
         };
         if ($send !== null) {
             $tasks[] = static function () use ($out, $c, $net, $send): void {

@@ -148,8 +148,8 @@ final class PhpBackend implements Backend
         $m = $a->message(2, 'message', $message);
         $a->only(3, 'options', $options, [...Args::COMMON, 'phase_timeout']);
         $net = $a->common(3, $options);
-        $a->number(3, 'options', $options, 'phase_timeout', 0, 0.001, 3600);
-        return SendResult::fromArray(Sender::run($c, $m, $net), Engine::Php, self::unavailable(['dns_rcode', 'dns_deadline'], $net));
+        $phase = $a->number(3, 'options', $options, 'phase_timeout', 0, 0.001, 3600);
+        return SendResult::fromArray(Sender::run($c, $m, $net, $phase), Engine::Php, self::unavailable(['dns_rcode', 'dns_deadline'], $net));
     }
 
     public function diagnose(#[\SensitiveParameter] array $config, array $options = []): Diagnosis

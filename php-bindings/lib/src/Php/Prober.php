@@ -31,11 +31,17 @@ final class Prober
      * The probe as tasks for Sched::run() (diagnose runs them beside its
      * own), and the closure that assembles the result once they ran.
      *
+     * $firstAnswer: ports whose server must say something first (greeting
+     * or implicit-TLS handshake) within the connect timeout, as the core's
+     * ProbeConfig::first_answer_ports.
+     *
      * @param list<int> $ports
      * @param list<int> $implicit
+     * @param list<int> $firstAnswer
      * @return array{list<callable(): void>, \Closure(): array<string, mixed>}
      */
-    public static function plan(string $host, Net $net, array $ports, array $implicit, bool $tls, float $t0, float $deadline): array
+    public static function plan(string $host, Net $net, array $ports, array $implicit, bool $tls, float $t0, float $deadline,
+        array $firstAnswer = []): array
     {
         $dns = Dns::resolve($host, $net->family);
         $addresses = $dns['addresses'];
@@ -47,9 +53,10 @@ final class Prober
             $net->reach?->add($host, $a['address']);
             foreach ($ports as $port) {
                 $i = count($tasks);
-                $tasks[] = static function () use ($results, $i, $a, $port, $host, $net, $implicit, $tls, $t0, $deadline): void {
+                $first = in_array($port, $firstAnswer, true) ? $net->connectTimeout : 0.0;
+                $tasks[] = static function () use ($results, $i, $a, $port, $host, $net, $implicit, $tls, $t0, $deadline, $first): void {
                     $results[$i] = self::port($a['address'], $a['family'], $port, in_array($port, $implicit, true),
-                        $tls, $host, '', $net, $t0, $deadline);
+                        $tls, $host, '', $net, $t0, $deadline, $first);
                 };
             }
         }
@@ -70,14 +77,17 @@ final class Prober
 
     /**
      * One port on one address, as the core's PortResult (plus '_chain':
-     * the certificates, for the caller that judges them).
+     * the certificates, for the caller that judges them). $firstAnswer:
+     * seconds the server has to greet (or to answer the implicit-TLS
+     * handshake) once connected; 0: until the deadline.
      *
      * @return array<string, mixed>
      */
     public static function port(string $address, string $family, int $port, bool $implicit, bool $tryTls, string $host,
-        string $sni, Net $net, float $t0, float $deadline): array
+        string $sni, Net $net, float $t0, float $deadline, float $firstAnswer = 0.0): array
     {
         [$w, $state, $errno, $ms, $early] = Wire::connect($address, $port, min($deadline, Sched::now() + $net->connectTimeout), $t0, $net->reach);
+        $first = $firstAnswer > 0 ? min($deadline, Sched::now() + $firstAnswer) : $deadline;
         if ($early) {
             $net->reach?->markEarly($address, $port);
         }
@@ -99,9 +109,9 @@ final class Prober
         $sslName = $sni !== '' ? $sni : $host;
         $ssl = filter_var(trim($sslName, '[]'), FILTER_VALIDATE_IP) !== false
             ? ['SNI_enabled' => false] : ['SNI_enabled' => true, 'peer_name' => $sslName];
-        $handshake = static function (string $mode) use ($w, $ssl, $deadline, &$tlsRow, &$chain): bool {
+        $handshake = static function (string $mode, float $until) use ($w, $ssl, &$tlsRow, &$chain): bool {
             $h0 = Sched::now();
-            $err = $w->startTls($ssl, $deadline);
+            $err = $w->startTls($ssl, $until);
             $tlsRow = ['mode' => $mode, 'ok' => $err === null, 'protocol' => null, 'cipher' => null,
                 'handshake_ms' => round((Sched::now() - $h0) * 1000, 1), 'error' => $err, 'verified' => false,
                 'verify_error' => null, 'certificate' => null];
@@ -113,12 +123,12 @@ final class Prober
         };
         do {
             if ($implicit) {
-                $clear = $w->greetsInClear(0.3, $deadline);
-                if (!$clear && !$handshake('implicit')) {
+                $clear = $w->greetsInClear(0.3, $first);
+                if (!$clear && !$handshake('implicit', $first)) {
                     // The failure may be a clear-text greeting that came after the
                     // handshake started: look again on a fresh connection.
-                    [$w2] = Wire::connect($address, $port, min($deadline, Sched::now() + $net->connectTimeout), $t0);
-                    $clear = $w2 !== null && $w2->greetsInClear(2.0, $deadline);
+                    [$w2] = Wire::connect($address, $port, min($first, Sched::now() + $net->connectTimeout), $t0);
+                    $clear = $w2 !== null && $w2->greetsInClear(2.0, $first);
                     $w2?->close();
                     if (!$clear) {
                         $stop('tls', 'tls_failed', is_array($tlsRow) ? $tlsRow['error'] : null);
@@ -133,7 +143,7 @@ final class Prober
                     break;
                 }
             }
-            $reply = $w->reply($deadline);
+            $reply = $w->reply($implicit ? $deadline : $first);
             if (!is_array($reply)) {
                 $stop('greeting', $reply === 'timeout' ? 'greeting_timeout' : $reply, null);
                 break;
@@ -178,7 +188,7 @@ final class Prober
                     $stop('tls', 'starttls_injection', $why);
                     break;
                 }
-                if (!$handshake('starttls')) {
+                if (!$handshake('starttls', $deadline)) {
                     $stop('tls', 'tls_failed', is_array($tlsRow) ? $tlsRow['error'] : null);
                     break;
                 }

@@ -14,10 +14,13 @@ namespace SmtpDiag\Php;
 final class Sender
 {
     /**
+     * $phase: seconds each reply (and TLS handshake) may take, the option
+     * phase_timeout; 0: only the deadline.
+     *
      * @param array{from: string, to: list<string>, subject: string, body: string, headers: array<string, string>}|null $message
      * @return array<string, mixed> smtpdiag_send_test()'s shape
      */
-    public static function run(MailConfig $c, ?array $message, Net $net): array
+    public static function run(MailConfig $c, ?array $message, Net $net, float $phase = 0.0): array
     {
         $t0 = Sched::now();
         $deadline = $t0 + $net->timeout;
@@ -61,6 +64,7 @@ final class Sender
             return $s->result($t0);
         }
         $s->wire = $w;
+        $w->phase = $phase;
         try {
             self::session($s, $w, $c, $message, $net, $deadline);
         } finally {
@@ -148,8 +152,9 @@ final class Sender
             'verified' => false, 'verify_error' => null];
         if ($err !== null) {
             $s->error = $err;
-            if ($mode === 'implicit') {
+            if ($mode === 'implicit' && $err !== Wire::TLS_TIMEOUT) {
                 // A clear-text greeting on a fresh connection says why: this port speaks STARTTLS.
+                // (A server that said nothing at all in time would not greet either.)
                 [$w2] = Wire::connect($s->address, $c->port, min($deadline, Sched::now() + $net->connectTimeout), Sched::now());
                 $clear = $w2 !== null && $w2->greetsInClear(2.0, $deadline);
                 $w2?->close();

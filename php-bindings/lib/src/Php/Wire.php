@@ -16,11 +16,15 @@ final class Wire
 {
     public const MAX_LINE = 2048;
     public const MAX_REPLY = 65536;
+    /** startTls()'s error when the server said nothing in time. */
+    public const TLS_TIMEOUT = 'TLS handshake timed out';
 
     public string $buf = '';
     /** @var list<array{dir: string, text: string, t_ms: float}> */
     public array $transcript = [];
     public ?string $lastError = null;
+    /** Seconds each reply and TLS handshake may take (phase_timeout); 0: only the deadline. */
+    public float $phase = 0.0;
 
     /** @param resource $s */
     private function __construct(public $s, private readonly float $t0)
@@ -162,6 +166,7 @@ final class Wire
      */
     public function reply(float $deadline): array|string
     {
+        $deadline = $this->phaseEnd($deadline);
         $lines = [];
         $code = null;
         $size = 0;
@@ -217,6 +222,12 @@ final class Wire
         }
     }
 
+    /** The end of a phase starting now: $phase from now, never past $deadline. */
+    private function phaseEnd(float $deadline): float
+    {
+        return $this->phase > 0 ? min($deadline, Sched::now() + $this->phase) : $deadline;
+    }
+
     private function fail(string $code, string $why): string
     {
         $this->lastError = $why;
@@ -247,6 +258,7 @@ final class Wire
         if (!function_exists('stream_socket_enable_crypto') || !extension_loaded('openssl')) {
             return 'PHP has no OpenSSL';
         }
+        $deadline = $this->phaseEnd($deadline);
         foreach ($ssl + ['verify_peer' => false, 'verify_peer_name' => false, 'allow_self_signed' => true,
             'capture_peer_cert_chain' => true, 'security_level' => 0] as $k => $v) {
             stream_context_set_option($this->s, 'ssl', $k, $v);
@@ -271,7 +283,7 @@ final class Wire
                 return self::sslError($errors);
             }
             if (Sched::now() >= $deadline) {
-                return 'TLS handshake timed out';
+                return self::TLS_TIMEOUT;
             }
             // Needs the peer: wait briefly for bytes (a short cap also covers "wants write").
             Sched::wait($this->s, 'r', min($deadline, Sched::now() + 0.05));
