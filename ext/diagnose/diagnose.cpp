@@ -145,26 +145,39 @@ struct DiagnoseRun::State {
     https.push_back(std::move(c));
   }
 
-  bool done() const {
+  bool parts_done() const {
     return probe->done() && (!implicit_probe || implicit_probe->done()) && session->done() &&
            (!sender || sender->done()) && (!domain || domain->done()) && https_done == https_runs.size();
   }
 
-  DiagnoseResult finish(bool followups) {
-    DiagnoseResult r;
+  // The loop's predicate: once every part is done, collect them and start
+  // the certificate's follow-ups on the same loop; done when those are.
+  bool done() {
+    if (!collected) {
+      if (!parts_done()) return false;
+      collect();
+    }
+    return !followup || followup->done();
+  }
+
+  // Takes every part's result (stopping what still runs) and judges the
+  // configured port's certificate as PHP would; the follow-ups that
+  // judgement wants (a missing intermediate, old TLS versions) start here,
+  // in the time left.
+  void collect() {
+    collected = true;
     for (auto& h : https_runs)
       if (!h->finished()) h->abandon();
-    r.probe = probe->finish();
-    if (implicit_probe) adopt_implicit_tls(implicit_probe->finish(), &r.probe);
-    r.session = session->finish();
-    if (sender) r.send = sender->finish();
-    if (domain) r.domain = domain->finish();
-    r.https = std::move(https);
-    r.environment = cfg.environment;
-    read_os_environment(&r.environment);
+    res.probe = probe->finish();
+    if (implicit_probe) adopt_implicit_tls(implicit_probe->finish(), &res.probe);
+    res.session = session->finish();
+    if (sender) res.send = sender->finish();
+    if (domain) res.domain = domain->finish();
+    res.https = std::move(https);
+    res.environment = cfg.environment;
+    read_os_environment(&res.environment);
 
-    // The certificate of the configured port, judged as PHP would.
-    for (const auto& p : r.probe.ports) {
+    for (const auto& p : res.probe.ports) {
       if (p.port != cfg.port || !p.tls || !p.tls->ok || p.tls->chain.empty()) continue;
       CertificateCheckConfig cc;
       cc.probe = cfg.net;
@@ -176,13 +189,21 @@ struct DiagnoseRun::State {
       rep.probe.host = cfg.net.host;
       rep.mode = p.tls->mode;
       fill_certificate_report(p, cc, &rep);
-      if (followups) run_certificate_followup(p, cc, deadline, &rep);
-      r.certificate = std::move(rep);
+      res.certificate = std::move(rep);
+      if (certificate_followup_wanted(*res.certificate) && !deadline.expired()) {
+        followup = std::make_unique<CertificateFollowup>(loop, p, cc, deadline, &*res.certificate);
+        followup->start();
+      }
       break;
     }
-    r.elapsed_ms = ms_between(t0, Clock::now());
-    apply_rules(cfg, r);
-    return r;
+  }
+
+  DiagnoseResult finish() {
+    if (!collected) collect();
+    if (followup) followup->finish();
+    res.elapsed_ms = ms_between(t0, Clock::now());
+    apply_rules(cfg, res);
+    return std::move(res);
   }
 
   EventLoop& loop;
@@ -199,14 +220,17 @@ struct DiagnoseRun::State {
   std::vector<HttpsCheck> https;
   std::vector<std::unique_ptr<HttpGet>> https_runs;
   size_t https_done = 0;
+  bool collected = false;
+  DiagnoseResult res;  // filled by collect(), completed by finish()
+  std::unique_ptr<CertificateFollowup> followup;
 };
 
 DiagnoseRun::DiagnoseRun(EventLoop& loop, DiagnoseConfig config, Deadline deadline)
     : s_(std::make_unique<State>(loop, std::move(config), deadline)) {}
 DiagnoseRun::~DiagnoseRun() = default;
 void DiagnoseRun::start() { s_->start(); }
-bool DiagnoseRun::done() const { return s_->done(); }
-DiagnoseResult DiagnoseRun::finish(bool followups) { return s_->finish(followups); }
+bool DiagnoseRun::done() { return s_->done(); }
+DiagnoseResult DiagnoseRun::finish() { return s_->finish(); }
 
 DiagnoseResult run_diagnose(DiagnoseConfig config) {
   EventLoop loop;
@@ -214,7 +238,7 @@ DiagnoseResult run_diagnose(DiagnoseConfig config) {
   DiagnoseRun run(loop, std::move(config), deadline);
   run.start();
   loop.run(deadline, [&] { return run.done(); });
-  return run.finish(true);
+  return run.finish();
 }
 
 std::vector<DiagnoseResult> run_diagnose_many(std::vector<DiagnoseConfig> configs, int concurrency) {
@@ -242,8 +266,12 @@ std::vector<DiagnoseResult> run_diagnose_many(std::vector<DiagnoseConfig> config
     // Wake for the first finished run or the earliest deadline.
     Deadline earliest = active.front().deadline;
     for (const auto& a : active) earliest = earliest.min(a.deadline);
+    // Every run is asked (done() moves a run on to its certificate's
+    // follow-ups), not only those before the first that is done.
     loop.run(earliest, [&] {
-      return std::any_of(active.begin(), active.end(), [](const Active& a) { return a.run->done(); });
+      bool any = false;
+      for (auto& a : active) any = a.run->done() || any;
+      return any;
     });
     for (auto it = active.begin(); it != active.end();) {
       if (it->run->done() || it->deadline.expired()) {

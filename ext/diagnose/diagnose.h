@@ -60,11 +60,12 @@ class DiagnoseRun {
   DiagnoseRun(EventLoop& loop, DiagnoseConfig config, Deadline deadline);
   ~DiagnoseRun();
   void start();
-  bool done() const;
-  // `followups`: also run the certificate's follow-ups (a missing
-  // intermediate, old TLS versions) on a loop of their own in the time
-  // left; only for a run that has its loop to itself (not diagnose_many).
-  DiagnoseResult finish(bool followups = false);
+  // The loop's predicate. Not const: once the parts are done it starts the
+  // certificate's follow-ups (a missing intermediate, old TLS versions) on
+  // the same loop, in the time left; true when those are done too.
+  bool done();
+  // Stops what still runs (at the deadline) and applies the rules.
+  DiagnoseResult finish();
 
  private:
   struct State;

@@ -7,6 +7,8 @@
 //   the finding names every version the server speaks.
 #pragma once
 
+#include <memory>
+
 #include "net/event_loop.h"
 #include "tls/certificate_check.h"
 
@@ -15,9 +17,29 @@ namespace smtpdiag {
 // Whether a follow-up has anything to find for this report.
 bool certificate_followup_wanted(const CertificateReport& report);
 
-// Runs the follow-ups for the session `port` (the one `report` judged) on
-// its own loop until done or `deadline`, fills report->intermediate and
-// report->tls_versions, and words the findings again.
+// The follow-ups for the session `port` (the one `report` judged) as a
+// component of a loop (diagnose, diagnose_many): start() begins what the
+// report wants (nothing: done at once), finish() stops what still runs,
+// fills report->intermediate and report->tls_versions and words the
+// findings again. `report` must outlive it.
+class CertificateFollowup {
+ public:
+  CertificateFollowup(EventLoop& loop, const PortResult& port, CertificateCheckConfig config,
+                      Deadline deadline, CertificateReport* report);
+  ~CertificateFollowup();
+  CertificateFollowup(const CertificateFollowup&) = delete;
+  CertificateFollowup& operator=(const CertificateFollowup&) = delete;
+  void start();
+  bool done() const;
+  void finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+// The same on a loop of its own, until done or `deadline`
+// (smtpdiag_check_certificate()).
 void run_certificate_followup(const PortResult& port, const CertificateCheckConfig& config,
                               Deadline deadline, CertificateReport* report);
 

@@ -502,6 +502,28 @@ function scenarios(): array {
                 check(str_contains($r['findings'][0]['detail'], 'it completes the chain'), 'the root cause says so', $r['findings'][0]['detail']);
             },
         ],
+        'cert_followups_in_diagnose_many' => [
+            'what' => 'smtpdiag_diagnose_many: noint.lab.test:3010 (intermediate not sent) and tls10.lab.test:3013 (TLS 1.0 only) in one batch',
+            'config' => $cert('noint', 3010), 'root' => 'cert_incomplete_chain', 'phpmailer' => false,
+            'run' => function (array $sc) use ($cert) {
+                // The certificate's follow-ups (the published intermediate
+                // fetched, the old versions tried) run in a batch too, on the
+                // batch's loop: the same answers as one diagnose gives.
+                $o = options($sc);
+                $t = microtime(true);
+                [$noint, $tls10] = smtpdiag_diagnose_many([$sc['config'], $cert('tls10', 3013)], $o);
+                $took = microtime(true) - $t;
+                check($took <= $o['timeout'] + 0.25, sprintf('the batch returned within timeout + 250 ms (%.2f s)', $took), $took);
+                check($tls10['root_cause'] === 'tls_protocol_mismatch', 'tls10: tls_protocol_mismatch', $tls10['root_cause']);
+                check(($tls10['certificate']['tls_versions'] ?? null) === ['TLSv1'], 'tls10: the versions it speaks were tried (TLSv1 only)', $tls10['certificate']['tls_versions'] ?? null);
+                return $noint;
+            },
+            'check' => function (array $r) {
+                check(($r['certificate']['intermediate']['fetched'] ?? null) === true, 'noint: the intermediate its AIA names was fetched', $r['certificate']['intermediate'] ?? null);
+                check(($r['certificate']['intermediate']['verifies'] ?? null) === true, 'noint: and completes the chain', $r['certificate']['intermediate'] ?? null);
+                check(str_contains($r['findings'][0]['detail'], 'it completes the chain'), 'noint: the root cause says so', $r['findings'][0]['detail']);
+            },
+        ],
         'ca_bundle_stale' => [
             'what' => 'valid.lab.test:3001, system store has the lab root, PHP\'s CA (ca_file) is Debian\'s bundle',
             'config' => $cert('valid', 3001), 'options' => ['ca_file' => SYSTEM_CA], 'root' => 'ca_bundle_stale',
