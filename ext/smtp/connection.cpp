@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <string_view>
 
@@ -74,10 +75,15 @@ void SmtpConnection::expect_reply_by(TimePoint until, const std::string& what) {
   if (closed_) return;
   if (timer_) loop_.cancel_timer(timer_);
   const TimePoint at = std::min(until, deadline_.at());
+  // Say which clock ran out: the phase's own (phase_timeout, a connect
+  // timeout for a greeting) or the call's.
   waiting_for_ = what;
+  late_ = at < deadline_.at()
+              ? "within " + std::to_string(std::llround(ms_between(Clock::now(), at))) + " ms"
+              : "before the deadline";
   timer_ = loop_.add_timer(at, [this] {
     timer_ = 0;
-    fail(ConnError::Timeout, "no " + waiting_for_ + " before the deadline");
+    fail(ConnError::Timeout, "no " + waiting_for_ + " " + late_);
   });
 }
 

@@ -101,6 +101,7 @@ class SmtpConnection {
   size_t out_done_ = 0;
   EventLoop::TimerId timer_ = 0;
   std::string waiting_for_ = "answer from the server";
+  std::string late_ = "before the deadline";  // how the timeout is worded
   bool closed_ = false;
   bool failed_ = false;
   bool reset_ = false;  // the close came as a RST

@@ -59,11 +59,11 @@ close after 354: ok=false stage=data findings=connection_lost reply=354 NULL "En
   elapsed_ms agrees: true
   last: C: [message: 274 bytes, 10 lines, <%s@example.test>] | *: end of message | *: closed: the server closed the connection%S
 stall mid-DATA, phase_timeout 1: ok=false stage=data findings=smtp_timeout reply=354 NULL "End data with <CR><LF>.<CR><LF>"
-  error='no reply to the message before the deadline'
+  error='no reply to the message within %d ms'
   within bound: true
   ended by phase_timeout: true
   elapsed_ms agrees: true
-  last: C: [message: 4320267 bytes, 60009 lines, <%s@example.test>] | *: end of message | *: timeout: no reply to the message before the deadline
+  last: C: [message: 4320267 bytes, 60009 lines, <%s@example.test>] | *: end of message | *: timeout: no reply to the message within %d ms
 stall mid-DATA, timeout 1.5: ok=false stage=data findings=smtp_timeout reply=354 NULL "End data with <CR><LF>.<CR><LF>"
   error='no reply to the message before the deadline'
   within bound: true
@@ -75,11 +75,11 @@ slow server, timeout 2: ok=false stage=banner findings=greeting_timeout reply=nu
   elapsed_ms agrees: true
   last: *: timeout: no greeting before the deadline
 slow server, phase_timeout 1: ok=false stage=banner findings=greeting_timeout reply=null
-  error='no greeting before the deadline'
+  error='no greeting within %d ms'
   within bound: true
   ended by phase_timeout: true
   elapsed_ms agrees: true
-  last: *: timeout: no greeting before the deadline
+  last: *: timeout: no greeting within %d ms
 -- the server saw
 mta_data_close: EHLO client.test | MAIL FROM:<sender@example.test> BODY=8BITMIME SIZE=274 | RCPT TO:<rcpt@example.test> | DATA
 mta_data_stall: EHLO client.test | MAIL FROM:<sender@example.test> BODY=8BITMIME SIZE=4320267 | RCPT TO:<rcpt@example.test> | DATA

@@ -166,7 +166,9 @@ final class Wire
      */
     public function reply(float $deadline): array|string
     {
-        $deadline = $this->phaseEnd($deadline);
+        $end = $this->phaseEnd($deadline);
+        $late = $end < $deadline ? sprintf('within %d ms', (int) round(($end - Sched::now()) * 1000)) : 'before the deadline';
+        $deadline = $end;
         $lines = [];
         $code = null;
         $size = 0;
@@ -176,7 +178,7 @@ final class Wire
                 if (strlen($this->buf) > self::MAX_LINE) {
                     return $this->fail('bad_reply', 'a reply line longer than ' . self::MAX_LINE . ' bytes');
                 }
-                $got = $this->fill($deadline);
+                $got = $this->fill($deadline, $late);
                 if ($got !== null) {
                     return $got;
                 }
@@ -205,7 +207,7 @@ final class Wire
     }
 
     /** @return string|null null when bytes arrived */
-    private function fill(float $deadline): ?string
+    private function fill(float $deadline, string $late): ?string
     {
         for (;;) {
             $chunk = @fread($this->s, 8192);
@@ -217,7 +219,7 @@ final class Wire
                 return $this->fail('closed', 'the server closed the connection');
             }
             if (!Sched::wait($this->s, 'r', $deadline)) {
-                return $this->fail('timeout', 'no answer from the server before the deadline');
+                return $this->fail('timeout', 'no answer from the server ' . $late);
             }
         }
     }
