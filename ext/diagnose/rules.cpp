@@ -191,19 +191,32 @@ void apply_rules(const DiagnoseConfig& cfg, DiagnoseResult& r) {
   if (r.session) {
     const SendObservation& s = r.session->session;
     const std::string& sf = s.finding;
+    // The probe's finding for the configured port covers every address: the
+    // session's own (one address) would say the same thing twice.
+    auto probe_said = [&](const std::string& code) {
+      return std::any_of(p.findings.begin(), p.findings.end(),
+                         [&](const Finding& x) { return x.code == code && evidence_port(x) == cfg.port; });
+    };
+    const size_t session_from = all.size();
     for (const auto& f : r.session->findings) {
       // The session repeats what the probe already said about the port.
       const bool port_level = f.code.rfind("port_", 0) == 0 || f.code == "host_unreachable" || f.code.rfind("dns_", 0) == 0;
-      if (port_level) continue;
+      if (port_level || probe_said(f.code)) continue;
       if (f.code.rfind("cert_", 0) == 0 && r.certificate) continue;  // the judged certificate says it better
       all.push_back(f);
     }
+    const size_t session_to = all.size();
     if (root.empty() && !sf.empty()) {
       bool implicit_works = false;
       for (const auto* x : conf)
         if (x->tls && x->tls->mode == "implicit" && x->tls->ok) implicit_works = true;
       if ((sf == "greeting_timeout" || sf == "connection_lost") && cfg.session.encryption != Encryption::Tls && implicit_works) {
         root = "encryption_expects_implicit_tls";
+        // The session's silence is what this root cause looks like, not a
+        // second problem.
+        const auto from = all.begin() + static_cast<std::ptrdiff_t>(session_from);
+        const auto to = all.begin() + static_cast<std::ptrdiff_t>(session_to);
+        all.erase(std::remove_if(from, to, [&](const Finding& f) { return f.code == sf; }), to);
         auto q = base;
         q["address"] = r.session->address.empty() ? cfg.net.host : r.session->address;
         all.push_back(make_finding(root, q, {{"port", static_cast<int64_t>(cfg.port)}}));

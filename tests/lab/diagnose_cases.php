@@ -374,6 +374,7 @@ function scenarios(): array {
                 check($elapsed < 5.0, sprintf('named when the session gave up on the greeting (connect_timeout 3 s), not at the 6 s deadline (%.2f s)', $elapsed), $elapsed);
                 check(($r['findings'][0]['evidence']['port'] ?? null) === 3101, 'evidence: port 3101', $r['findings'][0]['evidence']);
                 check(!in_array('smtp_greeting_timeout', [$r['root_cause']], true), 'not reported as a greeting timeout', $r['root_cause']);
+                check(finding($r, 'greeting_timeout') === null, 'the missing clear-text greeting is the root cause\'s symptom, not a second finding', codes($r));
                 $p = ports($r, 3101);
                 check($p !== [], 'port 3101 probed', $p);
                 foreach ($p as $x) {
@@ -744,6 +745,12 @@ if ($mode === 'run') {
         check($bad === [], 'healthy: findings are ok/info only', array_map(fn($f) => $f['code'] . ':' . $f['severity'], $bad));
         check(count(array_filter($r['findings'], fn($f) => $f['code'] === 'smtp_ok')) === 1, 'healthy: one smtp_ok finding', codes($r));
     }
+    // One fact, one finding: the probe (every address) and the session (one)
+    // do not both report the same code for the configured port.
+    $cport = $sc['config']['port'] ?? null;
+    $perPort = array_count_values(array_map(fn($f) => $f['code'],
+        array_filter($r['findings'], fn($f) => ($f['evidence']['port'] ?? null) === $cport)));
+    check(array_filter($perPort, fn($n) => $n > 1) === [], 'no finding code twice for the configured port', $perPort);
     $sev = array_map(fn($f) => $rank[$f['severity']] ?? 9, array_slice($r['findings'], 1));
     $sorted = $sev;
     sort($sorted);

@@ -229,14 +229,27 @@ final class Diagnoser
         if ($auth !== null) {
             /** @var list<array<string, mixed>> $af */
             $af = $auth['findings'];
+            // The probe's finding for the configured port covers every address:
+            // the session's own (one address) would say the same thing twice.
+            $probeSaid = static function (string $code) use ($pf, $c): bool {
+                foreach ($pf as $x) {
+                    if ($x['code'] === $code && ($x['evidence']['port'] ?? null) === $c->port) {
+                        return true;
+                    }
+                }
+                return false;
+            };
+            $sessionFrom = count($all);
             foreach ($af as $f) {
                 $code = (string) $f['code'];
                 if (str_starts_with($code, 'port_') || $code === 'host_unreachable' || str_starts_with($code, 'dns_')
+                    || $probeSaid($code)
                     || (str_starts_with($code, 'cert_') && $cert !== null && $cert['certificate'] !== null)) {
                     continue;
                 }
                 $all[] = $f;
             }
+            $sessionTo = count($all);
             $sf = self::failure($auth);
             if ($root === null && $sf !== null) {
                 $implicitWorks = false;
@@ -245,6 +258,9 @@ final class Diagnoser
                 }
                 if (in_array($sf, ['greeting_timeout', 'connection_lost'], true) && $c->encryption !== 'tls' && $implicitWorks) {
                     $root = 'encryption_expects_implicit_tls';
+                    // The session's silence is what this root cause looks like, not a second problem.
+                    $all = array_values(array_filter($all, static fn (array $f, int $i): bool =>
+                        $i < $sessionFrom || $i >= $sessionTo || $f['code'] !== $sf, ARRAY_FILTER_USE_BOTH));
                     $all[] = Catalog::finding($root, $base, ['port' => $c->port]);
                 } elseif (str_starts_with($sf, 'cert_') || $sf === 'tls_handshake_failed' || $sf === 'tls_protocol_mismatch') {
                     $root = $sf;
