@@ -304,7 +304,15 @@ void apply_rules(const DiagnoseConfig& cfg, DiagnoseResult& r) {
       out.erase(it);
       out.insert(out.begin(), std::move(rf));
     } else {
-      out.insert(out.begin(), make_finding(root, base, {}));
+      // A root cause that was left out of the list above (a part's own
+      // finding set aside as the probe's business): the part's words, which
+      // name its address and error; the catalog's bare entry only if none.
+      const Finding* own = r.session ? find_code(r.session->findings, root) : nullptr;
+      if (!own && r.send) own = find_code(r.send->findings, root);
+      if (!own && r.domain) own = find_code(r.domain->findings, root);
+      Finding rf = own ? *own : make_finding(root, base, {{"port", static_cast<int64_t>(cfg.port)}});
+      rf.severity = Severity::Critical;
+      out.insert(out.begin(), std::move(rf));
     }
   }
   r.findings = std::move(out);

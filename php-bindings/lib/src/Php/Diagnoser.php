@@ -338,7 +338,16 @@ final class Diagnoser
                     break;
                 }
             }
-            $rf ??= Catalog::finding($root, $base);
+            // A root cause left out of the list above (a part's own finding set
+            // aside as the probe's business): the part's words, else the catalog's.
+            foreach ([$auth, $send, $domain] as $part) {
+                foreach (is_array($part) ? $part['findings'] : [] as $f) {
+                    if ($rf === null && $f['code'] === $root) {
+                        $rf = $f;
+                    }
+                }
+            }
+            $rf ??= Catalog::finding($root, $base, ['port' => $c->port]);
             $rf['severity'] = 'critical';
             $sorted = [$rf, ...array_values($sorted)];
         }
