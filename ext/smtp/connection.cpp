@@ -78,12 +78,12 @@ void SmtpConnection::expect_reply_by(TimePoint until, const std::string& what) {
   // Say which clock ran out: the phase's own (phase_timeout, a connect
   // timeout for a greeting) or the call's.
   waiting_for_ = what;
-  late_ = at < deadline_.at()
-              ? "within " + std::to_string(std::llround(ms_between(Clock::now(), at))) + " ms"
-              : "before the deadline";
+  phase_ms_ = at < deadline_.at() ? ms_between(Clock::now(), at) : -1;
   timer_ = loop_.add_timer(at, [this] {
     timer_ = 0;
-    fail(ConnError::Timeout, "no " + waiting_for_ + " " + late_);
+    fail(ConnError::Timeout, "no " + waiting_for_ + " " +
+                                 (phase_ms_ < 0 ? std::string("before the deadline")
+                                                : "within " + std::to_string(std::llround(phase_ms_)) + " ms"));
   });
 }
 

@@ -101,7 +101,7 @@ class SmtpConnection {
   size_t out_done_ = 0;
   EventLoop::TimerId timer_ = 0;
   std::string waiting_for_ = "answer from the server";
-  std::string late_ = "before the deadline";  // how the timeout is worded
+  double phase_ms_ = -1;  // the wait's own limit when shorter than the deadline's
   bool closed_ = false;
   bool failed_ = false;
   bool reset_ = false;  // the close came as a RST

@@ -93,6 +93,7 @@ struct Result {
 struct Harness {
   EventLoop loop;
   std::unique_ptr<ScriptedPeer> peer;
+  SslCtxPtr tls_ctx;  // before the session, which uses it
   std::unique_ptr<ProbeSession> session;
   Result result;
   ProbeSessionOptions options;
@@ -104,6 +105,17 @@ struct Harness {
     client_.reset(fds[0]);
     peer = std::make_unique<ScriptedPeer>(loop, UniqueFd(fds[1]));
     options.ehlo_name = "probe.test";
+  }
+
+  // Gives the session a client TLS context (no verification); false when
+  // OpenSSL cannot make one.
+  bool with_tls(bool implicit) {
+    std::string err;
+    tls_ctx = make_client_context(TlsClientOptions{}, &err);
+    EXPECT_TRUE(tls_ctx) << err;
+    options.tls_ctx = tls_ctx.get();
+    options.implicit_tls = implicit;
+    return tls_ctx != nullptr;
   }
 
   // Runs the session to its end (or `limit` seconds); `deadline` is the
@@ -231,11 +243,8 @@ TEST(ProbeSession, EhloAndHeloRefused) {
 }
 
 TEST(ProbeSession, StarttlsInjection) {
-  std::string err;
-  SslCtxPtr ctx = make_client_context(TlsClientOptions{}, &err);
-  ASSERT_TRUE(ctx) << err;
   Harness h;
-  h.options.tls_ctx = ctx.get();
+  ASSERT_TRUE(h.with_tls(false));
   h.peer->send("220 mx.test ESMTP\r\n");
   h.peer->answer("EHLO", "250-mx.test\r\n250-STARTTLS\r\n250 SIZE 1000\r\n");
   h.peer->answer("STARTTLS", "220 go ahead\r\n250 injected\r\n");  // one write
@@ -295,12 +304,8 @@ TEST(ProbeSession, FirstAnswerTimeoutDoesNotBoundWhatFollowsTheGreeting) {
 }
 
 TEST(ProbeSession, FirstAnswerTimeoutBoundsTheImplicitHandshake) {
-  std::string err;
-  SslCtxPtr ctx = make_client_context(TlsClientOptions{}, &err);
-  ASSERT_TRUE(ctx) << err;
   Harness h;
-  h.options.tls_ctx = ctx.get();
-  h.options.implicit_tls = true;
+  ASSERT_TRUE(h.with_tls(true));
   h.options.first_answer_timeout = 0.2;
   ASSERT_TRUE(h.run(2.0, 2.5));  // the peer reads the ClientHello, says nothing
   ASSERT_TRUE(h.result.tls.has_value());
@@ -346,12 +351,8 @@ TEST(ProbeSession, ServerClosingAfterEhlo) {
 }
 
 TEST(ProbeSession, ImplicitTlsMeetingAPlainGreeting) {
-  std::string err;
-  SslCtxPtr ctx = make_client_context(TlsClientOptions{}, &err);
-  ASSERT_TRUE(ctx) << err;
   Harness h;
-  h.options.tls_ctx = ctx.get();
-  h.options.implicit_tls = true;
+  ASSERT_TRUE(h.with_tls(true));
   h.peer->send("220 plain\r\n");
   ASSERT_TRUE(h.run());
   ASSERT_TRUE(h.result.tls.has_value());
@@ -367,12 +368,8 @@ TEST(ProbeSession, ImplicitTlsMeetingAPlainGreeting) {
 }
 
 TEST(ProbeSession, ImplicitTlsAgainstANonSmtpPeerIsNotPlaintextSmtp) {
-  std::string err;
-  SslCtxPtr ctx = make_client_context(TlsClientOptions{}, &err);
-  ASSERT_TRUE(ctx) << err;
   Harness h;
-  h.options.tls_ctx = ctx.get();
-  h.options.implicit_tls = true;
+  ASSERT_TRUE(h.with_tls(true));
   h.peer->send("SSH-2.0-OpenSSH_9.2\r\n");
   ASSERT_TRUE(h.run());
   ASSERT_TRUE(h.result.tls.has_value());

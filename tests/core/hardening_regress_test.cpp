@@ -14,6 +14,7 @@
 #include "probe/probe.h"
 #include "smtp/probe_session.h"
 #include "smtp/send_session.h"
+#include "test_results.h"
 
 namespace smtpdiag {
 namespace {
@@ -72,19 +73,8 @@ TEST(HardeningRegress, BusyGreetingThenCloseKeepsTheVerdictInTheSend) {
 // stall) raised no finding at all. Found by the hostile suite (rst_mid_reply,
 // tls_alert before its fix turned it into a handshake failure).
 PortResult open_port_failing(const std::string& error_code, const std::string& error) {
-  PortResult p;
-  p.port = 587;
-  p.address = *IpAddress::parse("127.0.0.1");
-  p.state = PortState::Open;
-  SmtpObservation s;
-  s.greeted = true;
-  s.banner_code = 220;
-  s.banner = "mx.example.test ESMTP";
-  s.stage = "ehlo";
-  s.error_code = error_code;
-  s.error = error;
-  s.starttls_offered = true;
-  p.smtp = s;
+  PortResult p = greeted_port("127.0.0.1", 587, "ehlo", error_code, error);
+  p.smtp->starttls_offered = true;
   return p;
 }
 
