@@ -134,6 +134,9 @@ void SendSession::after_ehlo() {
     return;
   }
   if (opt_.auth_only) {
+    // No credentials to try: connecting, TLS and EHLO were the whole
+    // check, and they passed.
+    obs_.ok = true;
     quit_and_finish();
     return;
   }

@@ -69,6 +69,32 @@ TEST(HardeningRegress, BusyGreetingThenCloseKeepsTheVerdictInTheSend) {
   EXPECT_EQ(got->reply->code, 421);
 }
 
+// diagnose's session without credentials (auth_only, no AUTH) ended with
+// ok false and no finding: a healthy check reported auth.ok false at stage
+// "quit". Found by the session fuzzer (crash-send_auth_only_without_credentials_not_ok).
+TEST(HardeningRegress, AnAuthOnlySessionWithoutCredentialsThatPassesIsOk) {
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+  UniqueFd server(sv[1]);
+  // Greeting, EHLO reply and QUIT reply at once: the client reads them in turn.
+  const std::string replies = "220 mx.example.test ESMTP\r\n250 mx.example.test\r\n221 bye\r\n";
+  ASSERT_EQ(send(server.get(), replies.data(), replies.size(), MSG_NOSIGNAL), static_cast<ssize_t>(replies.size()));
+  EventLoop loop;
+  std::optional<SendObservation> got;
+  SendSessionOptions o;
+  o.ehlo_name = "client.test";
+  o.encryption = Encryption::None;
+  o.auth_only = true;
+  SendSession s(loop, UniqueFd(sv[0]), Deadline::after(5), Clock::now(), o, MessageSpec{},
+                [&](SendObservation&& obs) { got = std::move(obs); });
+  s.start();
+  loop.run(Deadline::after(5), [&] { return got.has_value(); });
+  ASSERT_TRUE(got);
+  EXPECT_TRUE(got->ok);
+  EXPECT_EQ(got->stage, "done");
+  EXPECT_EQ(got->finding, "");
+}
+
 // An open port whose session broke after the greeting (a reset, a hang-up, a
 // stall) raised no finding at all. Found by the hostile suite (rst_mid_reply,
 // tls_alert before its fix turned it into a handshake failure).

@@ -744,6 +744,7 @@ if ($mode === 'run') {
         $bad = array_values(array_filter($r['findings'], fn($f) => !in_array($f['severity'], ['ok', 'info'], true)));
         check($bad === [], 'healthy: findings are ok/info only', array_map(fn($f) => $f['code'] . ':' . $f['severity'], $bad));
         check(count(array_filter($r['findings'], fn($f) => $f['code'] === 'smtp_ok')) === 1, 'healthy: one smtp_ok finding', codes($r));
+        check(($r['auth']['ok'] ?? null) === true && ($r['auth']['stage'] ?? null) === 'done', 'healthy: the configured session is ok, stage done (with or without credentials)', [$r['auth']['ok'] ?? null, $r['auth']['stage'] ?? null]);
     }
     // One fact, one finding: the probe (every address) and the session (one)
     // do not both report the same code for the configured port.

@@ -244,6 +244,23 @@ final class LabTest extends TestCase
         }
     }
 
+    /**
+     * Without credentials the configured session is connect, TLS, EHLO and
+     * QUIT: when those pass it is ok, at stage done, for both engines (the
+     * extension said ok false at stage quit; found by the session fuzzer).
+     */
+    public function testASessionWithoutCredentialsThatPassesIsOk(): void
+    {
+        $cfg = ['host' => 'mail.lab.test', 'port' => 587, 'encryption' => 'starttls'];
+        $opts = ['timeout' => 8, 'family' => 'ipv4', 'api_hosts' => [], 'check_domain' => false, 'ca_file' => TestEnv::LAB_ROOT_CA];
+        [$n, $p] = self::both('diagnose', [$cfg, $opts]);
+        foreach (['native' => $n, 'php' => $p] as $engine => $r) {
+            self::codes($r);
+            self::assertNull($r['root_cause'], $engine);
+            self::assertSame([true, 'done'], [$r['auth']['ok'], $r['auth']['stage']], "$engine: the session without AUTH");
+        }
+    }
+
     public function testADropAtTheServerIsFilteredForBoth(): void
     {
         [$n, $p] = self::both('probe', [self::SCRIPT, ['ports' => [self::DROP_AT_SERVER], 'timeout' => 6, 'connect_timeout' => 4]]);
